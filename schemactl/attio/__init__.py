@@ -1,0 +1,1 @@
+"""Knowledge of, and (later) access to, the real Attio API."""

@@ -1,0 +1,1 @@
+"""Thin click commands: the one place that prints and picks exit codes."""

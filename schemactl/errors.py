@@ -1,0 +1,79 @@
+"""The one error tree of schemactl: library code raises these, only the CLI prints them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    """A place in a user's file: 1-based line and column."""
+
+    file: str
+    line: int = 1
+    column: int = 1
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One problem found in a user's file, printed as `FILE:LINE:COL: message (at key.path)`."""
+
+    location: Location
+    message: str
+    key_path: str = ""
+
+    def __str__(self) -> str:
+        suffix = f" (at {self.key_path})" if self.key_path else ""
+        return f"{self.location}: {self.message}{suffix}"
+
+    def sort_key(self) -> tuple[str, int, int, str]:
+        return (self.location.file, self.location.line, self.location.column, self.message)
+
+
+class SchemactlError(Exception):
+    """Base of every error schemactl raises on purpose; its text is safe to show a user."""
+
+    exit_code = 1
+
+    def lines(self) -> list[str]:
+        """The problem as lines for stderr, one line per problem."""
+        return [str(self)]
+
+
+class UsageError(SchemactlError):
+    """The command line itself is wrong (unknown environment, conflicting flags)."""
+
+    exit_code = 64
+
+
+class ProjectError(SchemactlError):
+    """The project (schemactl.yaml, manifest paths) cannot be used."""
+
+
+class DiagnosticsError(SchemactlError):
+    """One or more located problems in the user's files; all are reported at once."""
+
+    def __init__(self, diagnostics: list[Diagnostic]):
+        self.diagnostics = sorted(set(diagnostics), key=Diagnostic.sort_key)
+        count = len(self.diagnostics)
+        super().__init__(f"{count} problem{'s' if count != 1 else ''} found")
+
+    def lines(self) -> list[str]:
+        return [str(d) for d in self.diagnostics]
+
+
+class ManifestError(DiagnosticsError):
+    """Manifests failed to render, load or validate."""
+
+
+def display_path(path: Path | str) -> str:
+    """A path as the user should see it: relative to the working directory when inside it."""
+    path = Path(path)
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)

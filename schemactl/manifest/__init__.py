@@ -1,0 +1,81 @@
+"""The manifest pipeline: render -> load -> validate -> merge -> desired model."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from schemactl import model as m
+from schemactl.errors import Diagnostic, Location, ManifestError, display_path
+from schemactl.manifest import rules
+from schemactl.manifest.build import build_workspace
+from schemactl.manifest.merge import Declarations, merge
+from schemactl.manifest.render import render
+from schemactl.manifest.schema import manifest_validator
+from schemactl.manifest.schema_check import schema_diagnostics
+from schemactl.manifest.yaml_loader import MAX_FILE_BYTES, Document, load_yaml
+
+__all__ = ["ManifestSet", "load_manifests"]
+
+
+@dataclass(frozen=True)
+class ManifestSet:
+    """Validated manifests: the files read, what they declare, and the desired model."""
+
+    files: tuple[Path, ...]
+    declarations: Declarations
+    workspace: m.Workspace
+
+
+def load_manifests(
+    files: Sequence[Path], *, variables: Mapping[str, Any], environment: str
+) -> ManifestSet:
+    """Render, load and validate every file; raise one ManifestError listing all problems."""
+    problems: list[Diagnostic] = []
+    documents: list[Document] = []
+    validator = manifest_validator()
+    for path in files:
+        try:
+            document = _load_one(path, variables=variables, environment=environment)
+        except ManifestError as exc:
+            problems.extend(exc.diagnostics)
+            continue
+        problems.extend(schema_diagnostics(document, validator))
+        documents.append(document)
+    declarations, merge_problems = merge(documents)
+    problems += merge_problems
+    problems += rules.check(declarations)
+    if problems:
+        raise ManifestError(problems)
+    return ManifestSet(tuple(files), declarations, build_workspace(declarations))
+
+
+def _load_one(path: Path, *, variables: Mapping[str, Any], environment: str) -> Document:
+    shown = display_path(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ManifestError(
+                [
+                    Diagnostic(
+                        Location(shown),
+                        f"file is {size:,} bytes, over the {MAX_FILE_BYTES:,}-byte manifest limit",
+                    )
+                ]
+            )
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ManifestError([Diagnostic(Location(shown), f"cannot read: {exc.strerror}")]) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise ManifestError(
+            [Diagnostic(Location(shown, line, column), "file is not valid UTF-8 text")]
+        ) from None
+    text = text.removeprefix("\ufeff")
+    rendered = render(text, shown, variables=variables, environment=environment)
+    return load_yaml(rendered, shown)

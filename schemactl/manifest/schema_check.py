@@ -1,0 +1,154 @@
+"""Check a loaded YAML document against a JSON Schema and explain each failure in plain words."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+from schemactl.errors import Diagnostic
+from schemactl.manifest.yaml_loader import Document, format_key_path
+
+_JSON_TYPE_NAMES = {
+    "object": "a map",
+    "array": "a list",
+    "string": "a string",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+    "null": "null",
+}
+
+
+def schema_diagnostics(document: Document, validator: Draft202012Validator) -> list[Diagnostic]:
+    """Every way `document` breaks the validator's schema, each at the exact key or value."""
+    data = {} if document.data is None else document.data
+    diagnostics: list[Diagnostic] = []
+    for error in validator.iter_errors(data):
+        for leaf in _relevant(error):
+            diagnostics.extend(_explain(leaf, document))
+    return diagnostics
+
+
+def _relevant(error: ValidationError) -> Iterator[ValidationError]:
+    """Look inside anyOf/oneOf: report the branch that matched the value's type, if just one did."""
+    if error.validator in ("anyOf", "oneOf") and error.context:
+        by_branch: dict[int, list[ValidationError]] = {}
+        for sub in error.context:
+            by_branch.setdefault(sub.schema_path[0], []).append(sub)
+        # A branch whose only complaint is about the value's own type is a branch that did not fit.
+        fitting = [
+            subs
+            for subs in by_branch.values()
+            if not any(s.validator in ("type", "const") and not s.relative_path for s in subs)
+        ]
+        if len(fitting) == 1:
+            for sub in fitting[0]:
+                yield from _relevant(sub)
+            return
+    yield error
+
+
+def _explain(error: ValidationError, document: Document) -> Iterator[Diagnostic]:
+    path = tuple(error.absolute_path)
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    key_path = format_key_path(path)
+
+    if error.validator == "additionalProperties":
+        allowed = sorted(schema.get("properties", {}))
+        for key in _unexpected_keys(error.instance, schema):
+            message = f"unknown key '{key}'{_suggest(str(key), allowed)}"
+            if allowed:
+                message += f"; expected one of: {', '.join(allowed)}"
+            child = (*path, key)
+            yield Diagnostic(document.location(child, at_key=True), message, format_key_path(child))
+        return
+    if "propertyNames" in error.schema_path:
+        title = schema.get("title", "name")
+        yield Diagnostic(
+            document.location((*path, error.instance), at_key=True),
+            f"invalid {title} '{error.instance}': {schema.get('patternErrorMessage', '')}".rstrip(
+                ": "
+            ),
+            format_key_path((*path, error.instance)),
+        )
+        return
+
+    at_key = False
+    if "errorMessage" in schema:
+        message = schema["errorMessage"]
+        # A refused key is best shown at the key itself.
+        at_key = error.validator in ("not", "const") and bool(path)
+    elif error.validator == "required":
+        missing = _missing_key(error.message)
+        message = f"missing required key '{missing}'"
+        at_key = bool(path)
+    elif error.validator == "enum":
+        title = schema.get("title", "value")
+        options = [str(o) for o in error.validator_value if o is not None]
+        suggestion = _suggest(str(error.instance), options)
+        # With a likely typo the suggestion says enough; otherwise list what is accepted.
+        accepted = "" if suggestion else f"; expected one of: {', '.join(options)}"
+        message = f"unknown {title} {_show(error.instance)}{suggestion}{accepted}"
+    elif error.validator == "pattern":
+        title = schema.get("title", "value")
+        help_text = schema.get("patternErrorMessage", f"must match {error.validator_value}")
+        message = f"invalid {title} {_show(error.instance)}: {help_text}"
+    elif error.validator == "type":
+        expected = error.validator_value
+        names = [expected] if isinstance(expected, str) else list(expected)
+        wanted = " or ".join(_JSON_TYPE_NAMES.get(n, n) for n in names)
+        message = f"expected {wanted}, got {_describe_value(error.instance)}"
+    elif error.validator == "minItems":
+        message = f"needs at least {error.validator_value} item(s)"
+    elif error.validator == "minLength":
+        message = "cannot be empty"
+    elif error.validator == "uniqueItems":
+        message = "lists the same value more than once"
+    elif error.validator in ("minProperties", "maxProperties"):
+        message = "needs exactly one of: " + ", ".join(sorted(schema.get("properties", {})))
+    else:
+        message = error.message
+    yield Diagnostic(document.location(path, at_key=at_key), message, key_path)
+
+
+def _unexpected_keys(instance: Any, schema: dict[str, Any]) -> list[Any]:
+    properties = schema.get("properties", {})
+    patterns = schema.get("patternProperties", {})
+    return [
+        key
+        for key in instance
+        if key not in properties and not any(re.search(p, str(key)) for p in patterns)
+    ]
+
+
+def _missing_key(message: str) -> str:
+    match = re.match(r"'(.*)' is a required property", message)
+    return match.group(1) if match else message
+
+
+def _suggest(value: str, options: list[str]) -> str:
+    close = difflib.get_close_matches(value, options, n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _show(value: Any) -> str:
+    return f"'{value}'" if isinstance(value, str) else _describe_value(value)
+
+
+def _describe_value(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, dict):
+        return "a map"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return f"the string '{value}'" if len(value) <= 40 else "a string"
+    return f"{value!r}"

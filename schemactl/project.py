@@ -1,0 +1,245 @@
+"""The project file `schemactl.yaml`: where the manifests are and which environments exist."""
+
+from __future__ import annotations
+
+import difflib
+import glob
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from schemactl.errors import (
+    Diagnostic,
+    DiagnosticsError,
+    ManifestError,
+    ProjectError,
+    UsageError,
+    display_path,
+)
+from schemactl.manifest.schema_check import schema_diagnostics
+from schemactl.manifest.yaml_loader import Document, load_yaml
+
+PROJECT_FILE = "schemactl.yaml"
+DEFAULT_ENVIRONMENT = "default"
+MANIFEST_SUFFIXES = (".yaml", ".yml")
+WORKSPACE_PATTERN = r"^(local|local:.+|https?://[^\s]+)$"
+
+
+class ProjectFileError(DiagnosticsError):
+    """schemactl.yaml is malformed; every problem is located."""
+
+
+@dataclass(frozen=True)
+class Policy:
+    """What an environment allows beyond creates and in-place updates."""
+
+    allow_archive: bool = False
+    allow_delete_webhooks: bool = False
+
+
+@dataclass(frozen=True)
+class Environment:
+    """One named target: its workspace, credentials variable, template variables and policy."""
+
+    name: str
+    workspace: str = "local"
+    token_env: str | None = None
+    expect_workspace: str | None = None
+    vars: Mapping[str, Any] = field(default_factory=dict)
+    policy: Policy = Policy()
+
+
+@dataclass(frozen=True)
+class Project:
+    """A schemactl project rooted at a directory, with or without a project file."""
+
+    root: Path
+    file: Path | None
+    manifest_entries: tuple[str, ...]
+    environments: Mapping[str, Environment]
+    default_environment: str | None = None
+    document: Document | None = None
+
+    def environment(self, name: str | None = None) -> Environment:
+        """The named environment, else the default one; a bad name is a usage error."""
+        if name is None:
+            name = self.default_environment
+            if name is None:
+                if len(self.environments) == 1:
+                    return next(iter(self.environments.values()))
+                raise UsageError(
+                    "choose an environment with -e: " + ", ".join(sorted(self.environments))
+                )
+        if name not in self.environments:
+            known = sorted(self.environments)
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise UsageError(
+                f"unknown environment '{name}'{hint}; this project has: {', '.join(known)}"
+            )
+        return self.environments[name]
+
+    def manifest_files(self) -> list[Path]:
+        """Every manifest file, in a stable order; an entry that matches nothing is an error."""
+        files: list[Path] = []
+        for index, entry in enumerate(self.manifest_entries):
+            matched = _expand(self.root, entry)
+            if not matched:
+                message = f"manifests entry '{entry}' matches no .yaml file"
+                if self.document is not None:
+                    location = self.document.location(("manifests", index))
+                    raise ProjectFileError([Diagnostic(location, message, f"manifests[{index}]")])
+                raise ProjectError(f"no manifest files found in {display_path(self.root)}")
+            files.extend(p for p in matched if p not in files)
+        return files
+
+
+def _expand(root: Path, entry: str) -> list[Path]:
+    path = root / entry
+    if any(ch in entry for ch in "*?["):
+        return sorted(Path(p) for p in glob.glob(str(path), recursive=True) if Path(p).is_file())
+    if path.is_dir():
+        return sorted(
+            p
+            for p in path.rglob("*")
+            if p.suffix in MANIFEST_SUFFIXES
+            and p.is_file()
+            and p.name != PROJECT_FILE
+            and not any(part.startswith(".") for part in p.relative_to(path).parts)
+        )
+    return [path] if path.is_file() else []
+
+
+@cache
+def _project_validator() -> Draft202012Validator:
+    return Draft202012Validator(project_schema())
+
+
+def project_schema() -> dict[str, Any]:
+    """JSON Schema of schemactl.yaml."""
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "schemactl project file",
+        "type": "object",
+        "required": ["version"],
+        "additionalProperties": False,
+        "properties": {
+            "version": {"const": 1, "errorMessage": "this schemactl understands version: 1"},
+            "manifests": {
+                "type": "array",
+                "minItems": 1,
+                "items": {"type": "string", "minLength": 1},
+            },
+            "default_environment": {"type": "string"},
+            "environments": {
+                "type": "object",
+                "minProperties": 1,
+                "propertyNames": {
+                    "title": "environment name",
+                    "pattern": r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+                    "patternErrorMessage": "use letters, digits, '_', '.' and '-'",
+                },
+                "additionalProperties": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "properties": {
+                        "workspace": {
+                            "type": "string",
+                            "title": "workspace",
+                            "pattern": WORKSPACE_PATTERN,
+                            "patternErrorMessage": "use local, local:PATH or an http(s)://…/v2 URL",
+                        },
+                        "token_env": {
+                            "type": "string",
+                            "title": "environment variable name",
+                            "pattern": r"^[A-Za-z_][A-Za-z0-9_]*$",
+                            "patternErrorMessage": "name the variable that holds the token, "
+                            "not the token itself",
+                        },
+                        "expect_workspace": {"type": "string", "minLength": 1},
+                        "vars": {"type": "object"},
+                        "policy": {
+                            "type": "object",
+                            "additionalProperties": False,
+                            "properties": {
+                                "allow_archive": {"type": "boolean"},
+                                "allow_delete_webhooks": {"type": "boolean"},
+                            },
+                        },
+                    },
+                },
+            },
+        },
+    }
+
+
+def load_project(directory: Path | str = ".") -> Project:
+    """The project at `directory`: from its schemactl.yaml, or implied by its manifests folder."""
+    root = Path(directory)
+    if not root.is_dir():
+        raise ProjectError(f"{display_path(root)} is not a directory")
+    file = root / PROJECT_FILE
+    if not file.is_file():
+        entries = ("manifests/",) if (root / "manifests").is_dir() else (".",)
+        return Project(
+            root=root,
+            file=None,
+            manifest_entries=entries,
+            environments={DEFAULT_ENVIRONMENT: Environment(DEFAULT_ENVIRONMENT)},
+        )
+    shown = display_path(file)
+    try:
+        document = load_yaml(file.read_text(encoding="utf-8"), shown)
+    except ManifestError as exc:
+        raise ProjectFileError(exc.diagnostics) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ProjectError(f"{shown}: cannot read: {exc}") from None
+    problems = schema_diagnostics(document, _project_validator())
+    if problems:
+        raise ProjectFileError(problems)
+    data: dict[str, Any] = document.data
+    environments = {
+        name: Environment(
+            name=name,
+            workspace=spec.get("workspace", "local"),
+            token_env=spec.get("token_env"),
+            expect_workspace=spec.get("expect_workspace"),
+            vars=spec.get("vars") or {},
+            policy=Policy(**(spec.get("policy") or {})),
+        )
+        for name, spec in (data.get("environments") or {}).items()
+    } or {DEFAULT_ENVIRONMENT: Environment(DEFAULT_ENVIRONMENT)}
+    default = data.get("default_environment")
+    if default is not None and default not in environments:
+        raise ProjectFileError(
+            [
+                Diagnostic(
+                    document.location(("default_environment",)),
+                    f"default_environment '{default}' is not one of the environments: "
+                    + ", ".join(sorted(environments)),
+                    "default_environment",
+                )
+            ]
+        )
+    return Project(
+        root=root,
+        file=file,
+        manifest_entries=tuple(data.get("manifests") or ("manifests/",)),
+        environments=environments,
+        default_environment=default,
+        document=document,
+    )
+
+
+__all__ = [
+    "PROJECT_FILE",
+    "Environment",
+    "Policy",
+    "Project",
+    "ProjectFileError",
+    "load_project",
+]
