@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +11,7 @@ from schemactl import model as m
 from schemactl.errors import Diagnostic, Location, ManifestError, display_path
 from schemactl.manifest import rules
 from schemactl.manifest.build import build_workspace
+from schemactl.manifest.linemap import LineMap
 from schemactl.manifest.merge import Declarations, merge
 from schemactl.manifest.render import render
 from schemactl.manifest.schema import manifest_validator
@@ -78,4 +79,16 @@ def _load_one(path: Path, *, variables: Mapping[str, Any], environment: str) -> 
         ) from None
     text = text.removeprefix("\ufeff")
     rendered = render(text, shown, variables=variables, environment=environment)
-    return load_yaml(rendered, shown)
+    if rendered == text:
+        return load_yaml(rendered, shown)
+    # Report positions in the file the user wrote, not in the rendered text.
+    line_map = LineMap(text, rendered)
+    try:
+        document = load_yaml(rendered, shown)
+    except ManifestError as exc:
+        raise ManifestError(
+            [replace(d, location=line_map.location(d.location)) for d in exc.diagnostics]
+        ) from None
+    document.key_marks = {p: line_map.to_source(*m) for p, m in document.key_marks.items()}
+    document.value_marks = {p: line_map.to_source(*m) for p, m in document.value_marks.items()}
+    return document

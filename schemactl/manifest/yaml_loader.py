@@ -115,6 +115,9 @@ def load_yaml(text: str, file: str) -> Document:
 
 def _syntax_diagnostic(exc: yaml.MarkedYAMLError, file: str) -> Diagnostic:
     mark = exc.problem_mark or exc.context_mark
+    if exc.context_mark and "<stream end>" in (exc.problem or ""):
+        # "Unclosed [ at end of file" is best shown where the unclosed thing starts.
+        mark = exc.context_mark
     line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
     problem = exc.problem or "invalid YAML"
     context = f" ({exc.context})" if exc.context and exc.context_mark else ""
