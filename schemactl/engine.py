@@ -25,6 +25,9 @@ def load_desired(directory: Path | str = ".", environment: str | None = None) ->
     project = load_project(directory)
     chosen = project.environment(environment)
     manifests = load_manifests(
-        project.manifest_files(), variables=chosen.vars, environment=chosen.name
+        project.manifest_files(),
+        variables=chosen.vars,
+        environment=chosen.name,
+        protected_variables=project.token_variables(),
     )
     return Desired(project, chosen, manifests)

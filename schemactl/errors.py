@@ -30,8 +30,9 @@ class Diagnostic:
         suffix = f" (at {self.key_path})" if self.key_path else ""
         return f"{self.location}: {self.message}{suffix}"
 
-    def sort_key(self) -> tuple[str, int, int, str]:
-        return (self.location.file, self.location.line, self.location.column, self.message)
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        location = self.location
+        return (location.file, location.line, location.column, self.message, self.key_path)
 
 
 class SchemactlError(Exception):
@@ -58,7 +59,8 @@ class DiagnosticsError(SchemactlError):
     """One or more located problems in the user's files; all are reported at once."""
 
     def __init__(self, diagnostics: list[Diagnostic]):
-        self.diagnostics = sorted(set(diagnostics), key=Diagnostic.sort_key)
+        # Deduplicate keeping first occurrences; the sort is stable, so ties keep their order.
+        self.diagnostics = sorted(dict.fromkeys(diagnostics), key=Diagnostic.sort_key)
         count = len(self.diagnostics)
         super().__init__(f"{count} problem{'s' if count != 1 else ''} found")
 

@@ -26,7 +26,8 @@ from schemactl.manifest.yaml_loader import Document, load_yaml
 PROJECT_FILE = "schemactl.yaml"
 DEFAULT_ENVIRONMENT = "default"
 MANIFEST_SUFFIXES = (".yaml", ".yml")
-WORKSPACE_PATTERN = r"^(local|local:.+|https?://[^\s]+)$"
+# local, local:PATH, or an API base URL ending in /v2.
+WORKSPACE_PATTERN = r"^(local|local:.+|https?://[^\s/]+(/[^\s]*)?/v2/?)$"
 
 
 class ProjectFileError(DiagnosticsError):
@@ -83,6 +84,10 @@ class Project:
             )
         return self.environments[name]
 
+    def token_variables(self) -> frozenset[str]:
+        """Names of the environment variables that hold this project's API tokens."""
+        return frozenset(e.token_env for e in self.environments.values() if e.token_env)
+
     def manifest_files(self) -> list[Path]:
         """Every manifest file, in a stable order; an entry that matches nothing is an error."""
         files: list[Path] = []
@@ -101,7 +106,11 @@ class Project:
 def _expand(root: Path, entry: str) -> list[Path]:
     path = root / entry
     if any(ch in entry for ch in "*?["):
-        return sorted(Path(p) for p in glob.glob(str(path), recursive=True) if Path(p).is_file())
+        return sorted(
+            Path(p)
+            for p in glob.glob(str(path), recursive=True)
+            if Path(p).is_file() and Path(p).name != PROJECT_FILE
+        )
     if path.is_dir():
         return sorted(
             p
@@ -155,10 +164,10 @@ def project_schema() -> dict[str, Any]:
                         },
                         "token_env": {
                             "type": "string",
-                            "title": "environment variable name",
                             "pattern": r"^[A-Za-z_][A-Za-z0-9_]*$",
-                            "patternErrorMessage": "name the variable that holds the token, "
-                            "not the token itself",
+                            # The value is not echoed: it may be a token pasted by mistake.
+                            "errorMessage": "token_env is the name of the environment variable "
+                            "that holds the token (letters, digits and _), never the token itself",
                         },
                         "expect_workspace": {"type": "string", "minLength": 1},
                         "vars": {"type": "object"},

@@ -15,6 +15,7 @@ import click
 
 from schemactl import __version__
 from schemactl.errors import SchemactlError
+from schemactl.project import WORKSPACE_PATTERN
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -22,7 +23,7 @@ EXIT_CHANGES = 2
 EXIT_USAGE = 64
 EXIT_INTERRUPTED = 130
 
-_WORKSPACE_TARGET = re.compile(r"^(local|local:.+|https?://\S+)$")
+_WORKSPACE_TARGET = re.compile(WORKSPACE_PATTERN)
 
 
 @dataclass(frozen=True)

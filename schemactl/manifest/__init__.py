@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,15 +31,27 @@ class ManifestSet:
 
 
 def load_manifests(
-    files: Sequence[Path], *, variables: Mapping[str, Any], environment: str
+    files: Sequence[Path],
+    *,
+    variables: Mapping[str, Any],
+    environment: str,
+    protected_variables: frozenset[str] = frozenset(),
 ) -> ManifestSet:
-    """Render, load and validate every file; raise one ManifestError listing all problems."""
+    """Render, load and validate every file; raise one ManifestError listing all problems.
+
+    `protected_variables` are environment variables templates may not read (API tokens).
+    """
     problems: list[Diagnostic] = []
     documents: list[Document] = []
     validator = manifest_validator()
     for path in files:
         try:
-            document = _load_one(path, variables=variables, environment=environment)
+            document = _load_one(
+                path,
+                variables=variables,
+                environment=environment,
+                protected_variables=protected_variables,
+            )
         except ManifestError as exc:
             problems.extend(exc.diagnostics)
             continue
@@ -53,7 +65,13 @@ def load_manifests(
     return ManifestSet(tuple(files), declarations, build_workspace(declarations))
 
 
-def _load_one(path: Path, *, variables: Mapping[str, Any], environment: str) -> Document:
+def _load_one(
+    path: Path,
+    *,
+    variables: Mapping[str, Any],
+    environment: str,
+    protected_variables: frozenset[str],
+) -> Document:
     shown = display_path(path)
     try:
         size = path.stat().st_size
@@ -73,22 +91,21 @@ def _load_one(path: Path, *, variables: Mapping[str, Any], environment: str) -> 
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        line_start = raw.rfind(b"\n", 0, exc.start) + 1
+        # Columns count characters, as an editor shows them, not bytes.
+        column = len(raw[line_start : exc.start].decode("utf-8", errors="replace")) + 1
         raise ManifestError(
             [Diagnostic(Location(shown, line, column), "file is not valid UTF-8 text")]
         ) from None
     text = text.removeprefix("\ufeff")
-    rendered = render(text, shown, variables=variables, environment=environment)
+    rendered = render(
+        text,
+        shown,
+        variables=variables,
+        environment=environment,
+        protected_variables=protected_variables,
+    )
     if rendered == text:
         return load_yaml(rendered, shown)
     # Report positions in the file the user wrote, not in the rendered text.
-    line_map = LineMap(text, rendered)
-    try:
-        document = load_yaml(rendered, shown)
-    except ManifestError as exc:
-        raise ManifestError(
-            [replace(d, location=line_map.location(d.location)) for d in exc.diagnostics]
-        ) from None
-    document.key_marks = {p: line_map.to_source(*m) for p, m in document.key_marks.items()}
-    document.value_marks = {p: line_map.to_source(*m) for p, m in document.value_marks.items()}
-    return document
+    return load_yaml(rendered, shown, position_map=LineMap(text, rendered).to_source)

@@ -43,12 +43,29 @@ class LineMap:
             return len(self.source_lines) + 1, 1
         source_index = self._line_to_source.get(line - 1)
         if source_index is None:
+            source_index = self._closest_source_line(line - 1)
+        if source_index is None:
             return line, column
         source_line = self.source_lines[source_index]
         rendered_line = self.rendered_lines[line - 1]
         if source_line == rendered_line:
             return source_index + 1, column
         return source_index + 1, _align_column(source_line, rendered_line, column)
+
+    def _closest_source_line(self, rendered_index: int) -> int | None:
+        """For lines a loop repeated or an expression rewrote: the most similar source line."""
+        if rendered_index >= len(self.rendered_lines):
+            return None
+        target = self.rendered_lines[rendered_index]
+        best, best_ratio = None, 0.6  # below this, a guess would mislead more than help
+        for index, candidate in enumerate(self.source_lines):
+            matcher = difflib.SequenceMatcher(None, candidate, target, autojunk=False)
+            if matcher.real_quick_ratio() <= best_ratio or matcher.quick_ratio() <= best_ratio:
+                continue
+            ratio = matcher.ratio()
+            if ratio > best_ratio:
+                best, best_ratio = index, ratio
+        return best
 
     def location(self, location: Location) -> Location:
         line, column = self.to_source(location.line, location.column)

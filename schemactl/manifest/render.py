@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 import traceback
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import jinja2
@@ -15,22 +15,33 @@ from schemactl.errors import Diagnostic, Location, ManifestError
 from schemactl.manifest.yaml_loader import MAX_FILE_BYTES
 
 _NO_DEFAULT = object()
+# Always refused to getenv(), whatever the project's token_env names say.
+ALWAYS_PROTECTED_VARIABLES = frozenset({"ATTIO_API_TOKEN"})
 
 
 class _MissingVariable(Exception):
     """`getenv(NAME)` named an unset variable and gave no default."""
 
 
-def _getenv(name: str, default: Any = _NO_DEFAULT) -> Any:
-    """Template function: an OS environment variable, or `default`; unset and no default fails."""
-    value = os.environ.get(name)
-    if value is not None:
-        return value
-    if default is _NO_DEFAULT:
-        raise _MissingVariable(
-            f"environment variable {name} is not set and getenv() was given no default"
-        )
-    return default
+def _make_getenv(protected: frozenset[str]) -> Callable[..., Any]:
+    def getenv(name: str, default: Any = _NO_DEFAULT) -> Any:
+        """Template function: an environment variable, or `default`; unset and no default fails."""
+        if name in protected:
+            # A token read into a manifest could end up in a webhook URL, a plan or a log.
+            raise _MissingVariable(
+                f"getenv() cannot read {name}: it holds an Attio API token, "
+                "which never belongs in a manifest"
+            )
+        value = os.environ.get(name)
+        if value is not None:
+            return value
+        if default is _NO_DEFAULT:
+            raise _MissingVariable(
+                f"environment variable {name} is not set and getenv() was given no default"
+            )
+        return default
+
+    return getenv
 
 
 def _environment() -> SandboxedEnvironment:
@@ -41,18 +52,29 @@ def _environment() -> SandboxedEnvironment:
     )
 
 
-def render(text: str, file: str, *, variables: Mapping[str, Any], environment: str) -> str:
-    """Render one manifest's text; any template problem becomes a located ManifestError."""
+def render(
+    text: str,
+    file: str,
+    *,
+    variables: Mapping[str, Any],
+    environment: str,
+    protected_variables: frozenset[str] = frozenset(),
+) -> str:
+    """Render one manifest's text; any template problem becomes a located ManifestError.
+
+    `protected_variables` name environment variables getenv() must refuse (API tokens).
+    """
     env = _environment()
     try:
         template = env.from_string(text)
         template.filename = file
-        context = {"vars": dict(variables), "env": environment, "getenv": _getenv}
+        getenv = _make_getenv(ALWAYS_PROTECTED_VARIABLES | protected_variables)
+        context = {"vars": dict(variables), "env": environment, "getenv": getenv}
         pieces: list[str] = []
         size = 0
         # Generate piecewise so a runaway loop is stopped at the size cap, not after eating memory.
         for piece in template.generate(context):
-            size += len(piece)
+            size += len(piece.encode("utf-8", errors="surrogatepass"))
             if size > MAX_FILE_BYTES:
                 raise ManifestError(
                     [
@@ -72,17 +94,27 @@ def render(text: str, file: str, *, variables: Mapping[str, Any], environment: s
         raise ManifestError([Diagnostic(_locate(text, file, line, None), message)]) from None
     except (jinja2.UndefinedError, SecurityError, _MissingVariable, jinja2.TemplateError) as exc:
         line = _template_line(exc, file)
-        raise ManifestError([Diagnostic(_locate(text, file, line, exc), _describe(exc))]) from None
+        message = _describe(exc, _line(text, line))
+        raise ManifestError([Diagnostic(_locate(text, file, line, exc), message)]) from None
     except Exception as exc:  # a template's own arithmetic or filter failing, e.g. 1/0
         line = _template_line(exc, file)
         message = f"template error: {type(exc).__name__}: {exc}"
         raise ManifestError([Diagnostic(_locate(text, file, line, exc), message)]) from None
 
 
-def _describe(exc: Exception) -> str:
+_MISSING_ATTRIBUTE = re.compile(r"has no attribute '([^']+)'")
+
+
+def _describe(exc: Exception, source_line: str) -> str:
     if isinstance(exc, SecurityError):
         return f"template tried something the sandbox forbids: {exc}"
     if isinstance(exc, jinja2.UndefinedError):
+        # Jinja says "'dict object' has no attribute 'x'"; name what the user wrote instead.
+        missing = _MISSING_ATTRIBUTE.search(exc.message or "")
+        if missing:
+            written = re.search(rf"([A-Za-z_][\w.]*)\.{re.escape(missing.group(1))}\b", source_line)
+            if written:
+                return f"undefined template variable: '{written.group(0)}' is not defined"
         return f"undefined template variable: {exc.message}"
     if isinstance(exc, _MissingVariable):
         return str(exc)
@@ -101,16 +133,20 @@ def _template_line(exc: BaseException, file: str) -> int:
 _NAME_IN_MESSAGE = re.compile(r"'([^']+)'")
 
 
+def _line(text: str, line: int) -> str:
+    lines = text.splitlines()
+    return lines[line - 1] if 0 < line <= len(lines) else ""
+
+
 def _locate(text: str, file: str, line: int, exc: BaseException | None) -> Location:
     """A column for the error: the undefined name in the line if we can see it, else the tag."""
-    lines = text.splitlines()
-    source = lines[line - 1] if 0 < line <= len(lines) else ""
-    column = 0
+    source = _line(text, line)
+    tags = [i for i in (source.find("{{"), source.find("{%")) if i >= 0]
+    first_tag = min(tags, default=0)
     if exc is not None:
+        # The name is looked for inside the template code, not in the YAML around it.
         for candidate in reversed(_NAME_IN_MESSAGE.findall(str(exc))):
-            column = source.find(candidate) + 1
-            if column:
-                break
-    if not column:
-        column = min((i for i in (source.find("{{"), source.find("{%")) if i >= 0), default=0) + 1
-    return Location(file, line, column)
+            found = source.find(candidate, first_tag)
+            if found >= 0:
+                return Location(file, line, found + 1)
+    return Location(file, line, first_tag + 1)

@@ -10,7 +10,7 @@ from schemactl.address import Address, AddressError
 from schemactl.attio.standard import STANDARD_OBJECTS, system_attribute_type
 from schemactl.errors import Diagnostic
 from schemactl.manifest.merge import Declarations, Declared
-from schemactl.manifest.schema import DURATION_PATTERN
+from schemactl.manifest.schema import DURATION_PATTERN, WORKSPACE_ACCESS_LEVELS
 
 # Nouns Attio's standard objects already use; a custom object may not take them.
 _STANDARD_NOUNS = {
@@ -94,8 +94,9 @@ def _check_renames(items: list[Declared], what: str) -> Iterator[Diagnostic]:
         if old == item.address.name:
             yield item.diagnostic(f"renamed_from names this {what} itself", "renamed_from")
         elif old in slugs:
+            article = "an" if what[0] in "aeiou" else "a"
             yield item.diagnostic(
-                f"renamed_from '{old}' is also declared as a {what} here; "
+                f"renamed_from '{old}' is also declared as {article} {what} here; "
                 f"a rename needs the old {what} to be gone from the manifests",
                 "renamed_from",
             )
@@ -132,6 +133,8 @@ def _check_lists(declarations: Declarations) -> Iterator[Diagnostic]:
                 f"parent_object '{parent}' is not a declared or standard object", "parent_object"
             )
         access = declared.data.get("workspace_access", "full-access")
+        if access is not None and access not in WORKSPACE_ACCESS_LEVELS:
+            continue  # the schema check reports the unknown level
         members = declared.data.get("workspace_member_access") or []
         member_has_full = any(
             isinstance(m, dict) and m.get("level") == "full-access" for m in members

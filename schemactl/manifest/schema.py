@@ -277,12 +277,23 @@ def _attributes_map() -> dict[str, Any]:
 
 def manifest_schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of one manifest file, after template rendering."""
-    standard_object = {
-        "type": "object",
-        "description": "A standard object: only the custom attributes listed here are managed.",
-        "additionalProperties": False,
-        "properties": {"attributes": _attributes_map()},
-    }
+
+    def standard_object(slug: str) -> dict[str, Any]:
+        refused = {
+            "not": {},
+            "errorMessage": f"{slug} is a standard object: its slug and nouns are Attio's; "
+            "declare only its custom attributes here",
+        }
+        return {
+            "type": "object",
+            "description": "A standard object: only the custom attributes listed here are managed.",
+            "additionalProperties": False,
+            "properties": {
+                "attributes": _attributes_map(),
+                **dict.fromkeys(("singular_noun", "plural_noun", "renamed_from"), refused),
+            },
+        }
+
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "schemactl manifest",
@@ -294,7 +305,7 @@ def manifest_schema() -> dict[str, Any]:
                 "type": "object",
                 "description": "Objects by api_slug.",
                 "propertyNames": _slug("object slug"),
-                "properties": dict.fromkeys(sorted(STANDARD_OBJECTS), standard_object),
+                "properties": {slug: standard_object(slug) for slug in sorted(STANDARD_OBJECTS)},
                 "additionalProperties": {"$ref": "#/$defs/custom_object"},
             },
             "lists": {
@@ -413,6 +424,8 @@ def manifest_schema() -> dict[str, Any]:
                 "type": "object",
                 "minProperties": 1,
                 "maxProperties": 1,
+                "errorMessage": "a filter has exactly one of $and or $or, holding a list of "
+                "{field, operator, value} conditions",
                 "additionalProperties": False,
                 "properties": {
                     "$and": {"$ref": "#/$defs/filter_conditions"},

@@ -81,8 +81,12 @@ def _explain(error: ValidationError, document: Document) -> Iterator[Diagnostic]
     at_key = False
     if "errorMessage" in schema:
         message = schema["errorMessage"]
-        # A refused key is best shown at the key itself.
-        at_key = error.validator in ("not", "const") and bool(path)
+        # A refused or missing key is best shown at the key of the map it belongs to.
+        about_keys = error.validator in ("not", "const", "required") or (
+            error.validator == "anyOf"
+            and all(set(branch) == {"required"} for branch in error.validator_value)
+        )
+        at_key = about_keys and bool(path)
     elif error.validator == "required":
         missing = _missing_key(error.message)
         message = f"missing required key '{missing}'"
@@ -109,11 +113,17 @@ def _explain(error: ValidationError, document: Document) -> Iterator[Diagnostic]
         message = "cannot be empty"
     elif error.validator == "uniqueItems":
         message = "lists the same value more than once"
-    elif error.validator in ("minProperties", "maxProperties"):
-        message = "needs exactly one of: " + ", ".join(sorted(schema.get("properties", {})))
+    elif error.validator == "minProperties":
+        message = f"needs at least {_entries(error.validator_value)}"
+    elif error.validator == "maxProperties":
+        message = f"has more than {_entries(error.validator_value)}"
     else:
         message = error.message
     yield Diagnostic(document.location(path, at_key=at_key), message, key_path)
+
+
+def _entries(count: int) -> str:
+    return f"{count} entr{'y' if count == 1 else 'ies'}"
 
 
 def _unexpected_keys(instance: Any, schema: dict[str, Any]) -> list[Any]:
@@ -132,8 +142,9 @@ def _missing_key(message: str) -> str:
 
 
 def _suggest(value: str, options: list[str]) -> str:
-    close = difflib.get_close_matches(value, options, n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
+    by_case = {option.lower(): option for option in options}
+    close = difflib.get_close_matches(value.lower(), list(by_case), n=1, cutoff=0.6)
+    return f" (did you mean '{by_case[close[0]]}'?)" if close else ""
 
 
 def _show(value: Any) -> str:
