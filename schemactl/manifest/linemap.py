@@ -9,6 +9,7 @@ that came through unchanged, or changed only where an expression was substituted
 from __future__ import annotations
 
 import difflib
+import re
 from functools import cached_property
 
 from schemactl.errors import Location
@@ -52,11 +53,25 @@ class LineMap:
             return source_index + 1, column
         return source_index + 1, _align_column(source_line, rendered_line, column)
 
+    @cached_property
+    def _expression_patterns(self) -> list[tuple[int, re.Pattern[str]]]:
+        """Source lines holding `{{ … }}`, as patterns in which each expression matches anything."""
+        patterns = []
+        for index, line in enumerate(self.source_lines):
+            if "{{" not in line:
+                continue
+            pieces = re.split(r"\{\{.*?\}\}", line)
+            patterns.append((index, re.compile(".*?".join(re.escape(p) for p in pieces) + "$")))
+        return patterns
+
     def _closest_source_line(self, rendered_index: int) -> int | None:
-        """For lines a loop repeated or an expression rewrote: the most similar source line."""
+        """For lines a loop repeated or an expression rewrote: the source line that made them."""
         if rendered_index >= len(self.rendered_lines):
             return None
         target = self.rendered_lines[rendered_index]
+        for index, pattern in self._expression_patterns:
+            if pattern.match(target):
+                return index
         best, best_ratio = None, 0.6  # below this, a guess would mislead more than help
         for index, candidate in enumerate(self.source_lines):
             matcher = difflib.SequenceMatcher(None, candidate, target, autojunk=False)

@@ -112,7 +112,10 @@ def _describe(exc: Exception, source_line: str) -> str:
         # Jinja says "'dict object' has no attribute 'x'"; name what the user wrote instead.
         missing = _MISSING_ATTRIBUTE.search(exc.message or "")
         if missing:
-            written = re.search(rf"([A-Za-z_][\w.]*)\.{re.escape(missing.group(1))}\b", source_line)
+            name = re.escape(missing.group(1))
+            written = re.search(
+                rf"[A-Za-z_][\w.]*(?:\.{name}\b|\[\s*['\"]{name}['\"]\s*\])", source_line
+            )
             if written:
                 return f"undefined template variable: '{written.group(0)}' is not defined"
         return f"undefined template variable: {exc.message}"

@@ -153,10 +153,10 @@ def _syntax_diagnostic(exc: yaml.MarkedYAMLError, document: Document) -> Diagnos
         mark = exc.context_mark
     line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
     problem = exc.problem or "invalid YAML"
-    if exc.context and problem.startswith("but "):
+    if exc.context and exc.context_mark and problem.startswith("but "):
         # PyYAML splits "expected X, but found Y" into a context and a problem.
         text = f"{exc.context}, {problem}"
-    elif exc.context:
+    elif exc.context and exc.context_mark:
         text = f"{problem} ({exc.context})"
     else:
         text = problem
@@ -257,8 +257,11 @@ class _Builder:
             self.scalar(key_node)  # rejects a bad tag on a key
             key = key_node.value  # keys are text, as in JSON: `1:` and `null:` mean "1", "null"
             if key in explicit_keys:
-                line, column = _mark(explicit_keys[key])
-                message = f"duplicate key '{key}' (first defined at line {line}, column {column})"
+                first = self.document.located(*_mark(explicit_keys[key]))
+                message = (
+                    f"duplicate key '{key}' (first defined at line {first.line}, "
+                    f"column {first.column})"
+                )
                 raise self.fail(key_node, message)
             explicit_keys[key] = key_node
             child_path = (*path, key)
