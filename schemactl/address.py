@@ -48,8 +48,8 @@ class Address:
             if collection in _VERBATIM_TAIL:
                 name, rest = rest, ""
             else:
-                name, _, rest = rest.partition("/")
-                if not name:
+                name, slash, rest = rest.partition("/")
+                if not name or (slash and not rest):
                     raise AddressError(f"'{text}' is not a valid address: empty name")
             pairs.append((collection, name))
         return cls(tuple(pairs))

@@ -91,15 +91,25 @@ class Project:
     def manifest_files(self) -> list[Path]:
         """Every manifest file, in a stable order; an entry that matches nothing is an error."""
         files: list[Path] = []
+        unmatched: list[Diagnostic] = []
         for index, entry in enumerate(self.manifest_entries):
             matched = _expand(self.root, entry)
             if not matched:
-                message = f"manifests entry '{entry}' matches no .yaml file"
-                if self.document is not None:
-                    location = self.document.location(("manifests", index))
-                    raise ProjectFileError([Diagnostic(location, message, f"manifests[{index}]")])
-                raise ProjectError(f"no manifest files found in {display_path(self.root)}")
+                if self.document is None:
+                    where = display_path(self.root / entry)
+                    raise ProjectError(
+                        f"no manifest files found in {where} (looked for *.yaml and *.yml)"
+                    )
+                unmatched.append(
+                    Diagnostic(
+                        self.document.location(("manifests", index)),
+                        f"manifests entry '{entry}' matches no .yaml file",
+                        f"manifests[{index}]",
+                    )
+                )
             files.extend(p for p in matched if p not in files)
+        if unmatched:
+            raise ProjectFileError(unmatched)
         return files
 
 
@@ -109,7 +119,9 @@ def _expand(root: Path, entry: str) -> list[Path]:
         return sorted(
             Path(p)
             for p in glob.glob(str(path), recursive=True)
-            if Path(p).is_file() and Path(p).name != PROJECT_FILE
+            if Path(p).is_file()
+            and Path(p).suffix in MANIFEST_SUFFIXES
+            and Path(p).name != PROJECT_FILE
         )
     if path.is_dir():
         return sorted(

@@ -26,7 +26,7 @@ environments:
 
 MANIFEST_TEMPLATE = """\
 # Declare objects, attributes, lists and webhooks here; every file under manifests/ is merged.
-# Run `schemactl validate` to check, `schemactl plan` to see what would change.
+# Run `schemactl validate` to check them; see docs/manifests.md for every key.
 objects:
   projects:
     singular_noun: Project
@@ -49,26 +49,29 @@ objects:
 GITIGNORE_ENTRY = ".schemactl/"
 
 
-def init_project(directory: Path) -> list[Path]:
-    """Create the project files in `directory`; refuse if a project file already exists."""
+def init_project(directory: Path) -> list[tuple[str, Path]]:
+    """Create the project files in `directory`; refuse if a project file already exists.
+
+    Returns what was done to which file: ("created", path) or ("updated", path).
+    """
     directory.mkdir(parents=True, exist_ok=True)
     project_file = directory / PROJECT_FILE
     if project_file.exists():
         raise ProjectError(f"{display_path(project_file)} already exists; nothing was changed")
-    written: list[Path] = []
+    written: list[tuple[str, Path]] = []
     project_file.write_text(PROJECT_TEMPLATE, encoding="utf-8")
-    written.append(project_file)
+    written.append(("created", project_file))
     manifests = directory / "manifests"
     manifests.mkdir(exist_ok=True)
     if not any(manifests.glob("*.y*ml")):
         main = manifests / "main.yaml"
         main.write_text(MANIFEST_TEMPLATE, encoding="utf-8")
-        written.append(main)
+        written.append(("created", main))
     gitignore = directory / ".gitignore"
     existing = gitignore.read_text(encoding="utf-8") if gitignore.exists() else ""
     if GITIGNORE_ENTRY not in existing.splitlines():
         separator = "" if not existing or existing.endswith("\n") else "\n"
         comment = "# schemactl's local workspace, saved plans' secrets and history\n"
         gitignore.write_text(f"{existing}{separator}{comment}{GITIGNORE_ENTRY}\n", encoding="utf-8")
-        written.append(gitignore)
+        written.append(("updated" if existing else "created", gitignore))
     return written

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from schemactl.cli.main import Options
+from schemactl.errors import SchemactlError
 from schemactl.project import load_project
 
 
@@ -13,9 +14,13 @@ from schemactl.project import load_project
 def command(options: Options) -> None:
     """List environments with their workspace targets (never tokens)."""
     project = load_project(options.directory)
+    try:
+        default = project.environment(None).name
+    except SchemactlError:  # several environments and no default: none is marked
+        default = None
     rows = []
     for name, env in project.environments.items():
-        marker = "*" if name == project.default_environment else " "
+        marker = "*" if name == default else " "
         token = f"token from ${env.token_env}" if env.token_env else ""
         expect = f"expects workspace '{env.expect_workspace}'" if env.expect_workspace else ""
         rows.append((f"{marker} {name}", env.workspace, ", ".join(p for p in (token, expect) if p)))

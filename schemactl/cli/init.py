@@ -19,8 +19,9 @@ def command(options: Options, directory: Path | None) -> None:
 
     DIRECTORY defaults to -C's directory. An existing schemactl.yaml is never overwritten.
     """
-    target = directory if directory is not None else options.directory
-    for path in init_project(target):
-        click.echo(f"created {display_path(path)}")
+    # Like every command, DIRECTORY is relative to -C's directory.
+    target = options.directory / directory if directory is not None else options.directory
+    for action, path in init_project(target):
+        click.echo(f"{action} {display_path(path)}")
     where = "" if target == Path(".") else f" -C {display_path(target)}"
     click.echo(f"\nNext: edit the manifests, then run `schemactl{where} validate`.")

@@ -37,7 +37,8 @@ def command(options: Options) -> None:
     """
     desired = load_desired(options.directory, options.environment)
     files = len(desired.manifests.files)
+    verb = "declares" if files == 1 else "declare"
     click.echo(
         f"Valid: {_count(files, 'manifest file')} for environment "
-        f"'{desired.environment.name}' declare {summarise(desired.manifests.workspace)}."
+        f"'{desired.environment.name}' {verb} {summarise(desired.manifests.workspace)}."
     )

@@ -58,6 +58,7 @@ def load_manifests(
         problems.extend(schema_diagnostics(document, validator))
         documents.append(document)
     declarations, merge_problems = merge(documents)
+    declarations.complete = len(documents) == len(files)
     problems += merge_problems
     problems += rules.check(declarations)
     if problems:

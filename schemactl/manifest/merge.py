@@ -28,6 +28,9 @@ class Declared:
         )
 
     def where(self) -> str:
+        """Where the item is declared: its key, or for a webhook its target_url."""
+        if self.address.kind == "webhook":
+            return str(self.document.location((*self.path, "target_url")))
         return str(self.document.location(self.path, at_key=True))
 
     def attributes(self) -> Iterator[Declared]:
@@ -52,6 +55,8 @@ class Declarations:
     objects: dict[str, Declared] = field(default_factory=dict)
     lists: dict[str, Declared] = field(default_factory=dict)
     webhooks: dict[str, Declared] = field(default_factory=dict)
+    # False when some manifest could not be loaded, so some declarations may be missing.
+    complete: bool = True
 
     def parents(self) -> Iterator[Declared]:
         yield from self.objects.values()

@@ -105,19 +105,24 @@ def render(
 _MISSING_ATTRIBUTE = re.compile(r"has no attribute '([^']+)'")
 
 
+def _written_attribute(exc: BaseException, source_line: str) -> re.Match[str] | None:
+    """For "'dict object' has no attribute 'x'": where the user wrote `vars.x` (or vars['x'])."""
+    if not isinstance(exc, jinja2.UndefinedError):
+        return None
+    missing = _MISSING_ATTRIBUTE.search(exc.message or "")
+    if not missing:
+        return None
+    name = re.escape(missing.group(1))
+    return re.search(rf"[A-Za-z_][\w.]*(?:\.{name}\b|\[\s*['\"]{name}['\"]\s*\])", source_line)
+
+
 def _describe(exc: Exception, source_line: str) -> str:
     if isinstance(exc, SecurityError):
         return f"template tried something the sandbox forbids: {exc}"
     if isinstance(exc, jinja2.UndefinedError):
-        # Jinja says "'dict object' has no attribute 'x'"; name what the user wrote instead.
-        missing = _MISSING_ATTRIBUTE.search(exc.message or "")
-        if missing:
-            name = re.escape(missing.group(1))
-            written = re.search(
-                rf"[A-Za-z_][\w.]*(?:\.{name}\b|\[\s*['\"]{name}['\"]\s*\])", source_line
-            )
-            if written:
-                return f"undefined template variable: '{written.group(0)}' is not defined"
+        written = _written_attribute(exc, source_line)
+        if written:
+            return f"undefined template variable: '{written.group(0)}' is not defined"
         return f"undefined template variable: {exc.message}"
     if isinstance(exc, _MissingVariable):
         return str(exc)

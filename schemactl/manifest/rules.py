@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -32,7 +33,11 @@ _MANAGEABLE_SYSTEM_KEYS = {"status": "statuses", "select": "options"}
 
 
 def check(declarations: Declarations) -> list[Diagnostic]:
-    """Every cross-item problem in the merged declarations."""
+    """Every cross-item problem in the merged declarations.
+
+    When some file could not be loaded (declarations not `complete`), references to things
+    that file may declare are not judged: they would only repeat that file's own error.
+    """
     known = _known_addresses(declarations)
     problems: list[Diagnostic] = []
     problems += _check_renames(list(declarations.objects.values()), "object")
@@ -45,12 +50,15 @@ def check(declarations: Declarations) -> list[Diagnostic]:
         for attribute in attributes:
             problems += _check_attribute(parent, attribute, declarations)
     for webhook in declarations.webhooks.values():
-        problems += _check_webhook(webhook, known)
+        problems += _check_webhook(webhook, known if declarations.complete else None)
     return problems
 
 
 def object_exists(declarations: Declarations, slug: Any) -> bool:
-    return isinstance(slug, str) and (slug in declarations.objects or slug in STANDARD_OBJECTS)
+    if not isinstance(slug, str):
+        return False
+    known = slug in declarations.objects or slug in STANDARD_OBJECTS
+    return known or not declarations.complete
 
 
 def _known_addresses(declarations: Declarations) -> set[Address]:
@@ -304,7 +312,7 @@ def _check_dynamic_default(
         )
 
 
-def _check_webhook(webhook: Declared, known: set[Address]) -> Iterator[Diagnostic]:
+def _check_webhook(webhook: Declared, known: set[Address] | None) -> Iterator[Diagnostic]:
     subscriptions = webhook.data.get("subscriptions")
     if not isinstance(subscriptions, list):
         return
@@ -312,7 +320,10 @@ def _check_webhook(webhook: Declared, known: set[Address]) -> Iterator[Diagnosti
     for index, subscription in enumerate(subscriptions):
         if not isinstance(subscription, dict):
             continue
-        identity = repr((subscription.get("event_type"), subscription.get("filter")))
+        # Key order does not make two filters different.
+        identity = json.dumps(
+            [subscription.get("event_type"), subscription.get("filter")], sort_keys=True
+        )
         if identity in seen:
             yield webhook.diagnostic(
                 f"subscription repeats subscription {seen[identity] + 1} (same event and filter)",
@@ -339,7 +350,7 @@ def _refs(value: Any, path: tuple[str | int, ...]) -> Iterator[tuple[tuple[str |
             yield from _refs(item, (*path, index))
 
 
-def _ref_problem(target: Any, known: set[Address]) -> str | None:
+def _ref_problem(target: Any, known: set[Address] | None) -> str | None:
     if not isinstance(target, str):
         return None  # the schema check reports it
     try:
@@ -348,7 +359,7 @@ def _ref_problem(target: Any, known: set[Address]) -> str | None:
         return f"invalid ref: {exc}"
     if address.kind == "webhook":
         return "a ref names an object, list, attribute, option or status, not a webhook"
-    if address not in known:
+    if known is not None and address not in known:
         return f"ref '{target}' does not name anything declared in the manifests"
     return None
 

@@ -442,7 +442,10 @@ def manifest_schema() -> dict[str, Any]:
                     "properties": {
                         "field": _TEXT,
                         "operator": {"title": "filter operator", "enum": ["equals", "not_equals"]},
-                        "value": {"anyOf": [{"type": "string"}, {"$ref": "#/$defs/ref"}]},
+                        "value": {
+                            "anyOf": [{"type": "string"}, {"$ref": "#/$defs/ref"}],
+                            "errorMessage": "a filter value is a string or {ref: ADDRESS}",
+                        },
                     },
                 },
             },

@@ -148,8 +148,9 @@ def load_yaml(text: str, file: str, position_map: PositionMap | None = None) -> 
 
 def _syntax_diagnostic(exc: yaml.MarkedYAMLError, document: Document) -> Diagnostic:
     mark = exc.problem_mark or exc.context_mark
-    if exc.context_mark and "<stream end>" in (exc.problem or ""):
-        # "Unclosed [ at end of file" is best shown where the unclosed thing starts.
+    problem_text = exc.problem or ""
+    if exc.context_mark and ("<stream end>" in problem_text or "end of stream" in problem_text):
+        # "Unclosed [ or quote at end of file" is best shown where the unclosed thing starts.
         mark = exc.context_mark
     line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
     problem = exc.problem or "invalid YAML"

@@ -248,3 +248,44 @@ def test_python_dash_m_runs_the_cli_with_real_exit_codes():
     )
     assert usage.returncode == 64
     assert "No such command 'frobnicate'" in usage.stderr
+
+
+def test_init_directory_is_relative_to_dash_c(tmp_path):
+    result = invoke("-C", str(tmp_path), "init", "sub")
+    assert result.exit_code == 0
+    assert (tmp_path / "sub" / "schemactl.yaml").is_file()
+
+
+def test_init_says_it_updated_an_existing_gitignore(tmp_path):
+    (tmp_path / ".gitignore").write_text("*.pyc\n")
+    result = invoke("init", str(tmp_path))
+    lines = result.stdout.splitlines()
+    assert f"updated {tmp_path / '.gitignore'}" in lines
+    assert f"created {tmp_path / 'schemactl.yaml'}" in lines
+
+
+def test_validate_says_declares_for_one_file(tmp_path):
+    (tmp_path / "manifests").mkdir()
+    (tmp_path / "manifests" / "m.yaml").write_text("lists: {vip: {parent_object: companies}}\n")
+    result = invoke("-C", str(tmp_path), "validate")
+    assert "Valid: 1 manifest file for environment 'default' declares 0 objects" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("value", "shows_traceback"), [("0", False), ("false", False), ("1", True)]
+)
+def test_schemactl_debug_variable(tmp_path, monkeypatch, value, shows_traceback):
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("schemactl.cli.validate.load_desired", broken)
+    result = invoke("-C", str(tmp_path), "validate", env={"SCHEMACTL_DEBUG": value})
+    assert ("Traceback" in result.stderr) is shows_traceback
+
+
+def test_environments_marks_the_only_environment_as_the_default(tmp_path):
+    (tmp_path / "schemactl.yaml").write_text(
+        "version: 1\nenvironments:\n  staging: {workspace: local}\n"
+    )
+    result = invoke("-C", str(tmp_path), "environments")
+    assert result.stdout.splitlines() == ["* staging  local"]

@@ -85,7 +85,7 @@ def test_directory_with_no_manifests_and_no_project_file_is_a_project_error(here
     project = load_project("proj")
     with pytest.raises(ProjectError) as info:
         project.manifest_files()
-    assert str(info.value) == "no manifest files found in proj"
+    assert str(info.value) == "no manifest files found in proj (looked for *.yaml and *.yml)"
     assert info.value.exit_code == 1
 
 
