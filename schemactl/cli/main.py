@@ -57,7 +57,12 @@ class SchemactlGroup(click.Group):
         **extra: Any,
     ) -> Any:
         argv = list(sys.argv[1:] if args is None else args)
-        debug = "--debug" in argv or bool(os.environ.get("SCHEMACTL_DEBUG"))
+        debug = "--debug" in argv or os.environ.get("SCHEMACTL_DEBUG", "").lower() not in (
+            "",
+            "0",
+            "false",
+            "no",
+        )
         try:
             result = super().main(argv, prog_name, complete_var, standalone_mode=False, **extra)
             code = result if isinstance(result, int) else EXIT_OK
