@@ -162,9 +162,9 @@ def cli(
 
 
 def _register() -> None:
-    from schemactl.cli import environments, init, schema, validate
+    from schemactl.cli import emulator, environments, init, schema, validate
 
-    for module in (init, validate, schema, environments):
+    for module in (init, validate, schema, environments, emulator):
         cli.add_command(module.command)
 
 
