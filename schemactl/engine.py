@@ -1,14 +1,48 @@
-"""The library's front door: load a project and build what an environment declares."""
+"""The library's front door: load a project, read its workspace, and make plans.
+
+The CLI and Python callers go through these functions, so no command wires the pipeline on its
+own.
+"""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from schemactl.address import Address
+from schemactl.attio.client import AttioClient
+from schemactl.attio.read import ReadScope, read_identity, read_workspace
+from schemactl.attio.targets import open_client, resolve_token, token_variable
+from schemactl.errors import SchemactlError
 from schemactl.manifest import ManifestSet, load_manifests
+from schemactl.plan.build import build_plan
+from schemactl.plan.changes import Plan
+from schemactl.plan.compare import PrunePolicy
 from schemactl.project import Environment, Project, load_project
 
-__all__ = ["Desired", "load_desired", "load_project"]
+__all__ = [
+    "Desired",
+    "PlanResult",
+    "PolicyError",
+    "WorkspaceMismatchError",
+    "load_desired",
+    "load_project",
+    "make_plan",
+    "open_environment",
+]
+
+ATTIO_API_URL = "https://api.attio.com/v2"
+
+
+class WorkspaceMismatchError(SchemactlError):
+    """The token reaches a different workspace than the environment expects."""
+
+
+class PolicyError(SchemactlError):
+    """The environment's policy forbids what was asked."""
 
 
 @dataclass(frozen=True)
@@ -18,6 +52,16 @@ class Desired:
     project: Project
     environment: Environment
     manifests: ManifestSet
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    """A plan, what it was made from, and how many API requests it took."""
+
+    plan: Plan
+    desired: Desired
+    target: str
+    requests: int
 
 
 def load_desired(directory: Path | str = ".", environment: str | None = None) -> Desired:
@@ -31,3 +75,94 @@ def load_desired(directory: Path | str = ".", environment: str | None = None) ->
         protected_variables=project.token_variables(),
     )
     return Desired(project, chosen, manifests)
+
+
+def resolve_target(
+    project: Project,
+    environment: Environment,
+    override: str | None = None,
+    env: Mapping[str, str] = os.environ,
+) -> str:
+    """Where to go: --workspace, else the environment's workspace.
+
+    A directory with no project file and an ATTIO_API_TOKEN in the environment means the real
+    Attio; with no token it means the embedded local workspace, so a new user needs nothing.
+    """
+    if override:
+        return override
+    if project.file is None and env.get("ATTIO_API_TOKEN"):
+        return ATTIO_API_URL
+    return environment.workspace
+
+
+def prune_policy(environment: Environment, prune: bool) -> PrunePolicy:
+    """What may be removed, from --prune and the environment's policy."""
+    policy = environment.policy
+    if prune and policy.allow_archive is False:
+        raise PolicyError(
+            f"environment '{environment.name}' forbids archiving (policy.allow_archive: false); "
+            "--prune is refused"
+        )
+    archive = prune or policy.allow_archive is True
+    return PrunePolicy(archive=archive, delete_webhooks=archive and policy.allow_delete_webhooks)
+
+
+def open_environment(
+    desired: Desired, workspace: str | None = None, *, debug: bool = False
+) -> tuple[AttioClient, str, dict[str, Any]]:
+    """A client for the environment's workspace, its target, and the verified identity.
+
+    `expect_workspace` is checked with GET /v2/self before anything else is read.
+    """
+    target = resolve_target(desired.project, desired.environment, workspace)
+    token = resolve_token(desired.environment) if not target.startswith("local") else None
+    client = open_client(
+        target,
+        project_root=desired.project.root,
+        token=token,
+        debug=debug,
+        token_env=token_variable(desired.environment),
+    )
+    try:
+        identity = read_identity(client)
+        expected = desired.environment.expect_workspace
+        reached = {identity.get("workspace_slug"), identity.get("workspace_id")}
+        if expected and expected not in reached:
+            raise WorkspaceMismatchError(
+                f"environment '{desired.environment.name}' expects workspace '{expected}', but "
+                f"{target} is workspace '{identity.get('workspace_slug')}'; nothing was changed"
+            )
+    except BaseException:
+        client.close()
+        raise
+    return client, target, identity
+
+
+def make_plan(
+    directory: Path | str = ".",
+    environment: str | None = None,
+    *,
+    workspace: str | None = None,
+    prune: bool = False,
+    targets: Sequence[Address] = (),
+    excludes: Sequence[Address] = (),
+    debug: bool = False,
+) -> PlanResult:
+    """Read the environment's workspace and plan the changes its manifests ask for."""
+    desired = load_desired(directory, environment)
+    policy = prune_policy(desired.environment, prune)
+    client, target, identity = open_environment(desired, workspace, debug=debug)
+    with client:
+        desired_model = desired.manifests.workspace
+        live = read_workspace(client, ReadScope.for_desired(desired_model), identity)
+        plan = build_plan(
+            desired_model,
+            live.workspace,
+            live.ids,
+            prune=policy,
+            targets=targets,
+            excludes=excludes,
+            environment=desired.environment.name,
+            locate=desired.manifests.declarations.locate,
+        )
+        return PlanResult(plan, desired, target, client.total_requests)

@@ -38,7 +38,9 @@ class ProjectFileError(DiagnosticsError):
 class Policy:
     """What an environment allows beyond creates and in-place updates."""
 
-    allow_archive: bool = False
+    # None: archive only with --prune; True: prune even without it; False: never, --prune refused.
+    allow_archive: bool | None = None
+    # Webhooks are deleted only when pruning is on AND this is true.
     allow_delete_webhooks: bool = False
 
 

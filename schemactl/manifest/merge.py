@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from schemactl.address import Address
-from schemactl.errors import Diagnostic
+from schemactl.errors import Diagnostic, Location
 from schemactl.manifest.yaml_loader import Document, KeyPath, format_key_path
 
 
@@ -61,6 +61,30 @@ class Declarations:
     def parents(self) -> Iterator[Declared]:
         yield from self.objects.values()
         yield from self.lists.values()
+
+    def locate(self, address: Address) -> Location | None:
+        """Where the item at `address` (or its nearest declared ancestor) is written."""
+        root_kind, root_name = address.parts[0]
+        collection = {"objects": self.objects, "lists": self.lists, "webhooks": self.webhooks}
+        declared = collection[root_kind].get(root_name)
+        if declared is None:
+            return None
+        if len(address.parts) == 1:
+            return declared.document.location(declared.path, at_key=root_kind != "webhooks")
+        attribute_slug = address.parts[1][1]
+        attribute = next(
+            (a for a in declared.attributes() if a.address.name == attribute_slug), None
+        )
+        if attribute is None:
+            return declared.document.location(declared.path, at_key=True)
+        if len(address.parts) == 2:
+            return attribute.document.location(attribute.path, at_key=True)
+        collection_name, title = address.parts[2]
+        items = attribute.data.get(collection_name)
+        for index, item in enumerate(items if isinstance(items, list) else []):
+            if title in (item, item.get("title") if isinstance(item, dict) else None):
+                return attribute.document.location((*attribute.path, collection_name, index))
+        return attribute.document.location(attribute.path, at_key=True)
 
 
 def merge(documents: list[Document]) -> tuple[Declarations, list[Diagnostic]]:

@@ -77,7 +77,7 @@ def test_the_implied_environment_is_local_with_no_token(here):
     assert environment == Environment(
         name="default", workspace="local", token_env=None, expect_workspace=None, vars={}
     )
-    assert environment.policy == Policy(allow_archive=False, allow_delete_webhooks=False)
+    assert environment.policy == Policy(allow_archive=None, allow_delete_webhooks=False)
 
 
 def test_directory_with_no_manifests_and_no_project_file_is_a_project_error(here):

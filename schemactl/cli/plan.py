@@ -1,0 +1,120 @@
+"""`schemactl plan`: show exactly what apply would change, for people and for CI."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from schemactl.address import Address, AddressError
+from schemactl.cli.main import EXIT_CHANGES, EXIT_OK, Options
+from schemactl.engine import make_plan
+from schemactl.plan.render_json import render_json
+from schemactl.plan.render_markdown import render_markdown
+from schemactl.plan.render_text import render_text
+
+
+def parse_addresses(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]):
+    """--target/--exclude values as addresses; a malformed one is a usage error."""
+    try:
+        return tuple(Address.parse(v) for v in values)
+    except AddressError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write a file readable by its owner only (0600), whatever was there before."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.chmod(path, 0o600)
+
+
+@click.command("plan")
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also save the plan as JSON (mode 0600), for `apply PLAN_FILE`.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+    help="What to print.",
+)
+@click.option(
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 2 when there are changes, 0 when there are none, 1 on error.",
+)
+@click.option(
+    "--prune",
+    is_flag=True,
+    help="Archive attributes, options and statuses the manifests no longer declare.",
+)
+@click.option(
+    "--target",
+    "targets",
+    multiple=True,
+    metavar="ADDR",
+    callback=parse_addresses,
+    help="Only changes at or under this address (and what they need). Repeatable.",
+)
+@click.option(
+    "--exclude",
+    "excludes",
+    multiple=True,
+    metavar="ADDR",
+    callback=parse_addresses,
+    help="Leave out changes at or under this address. Repeatable.",
+)
+@click.pass_obj
+def command(
+    options: Options,
+    out: Path | None,
+    output_format: str,
+    detailed_exitcode: bool,
+    prune: bool,
+    targets: tuple[Address, ...],
+    excludes: tuple[Address, ...],
+) -> int:
+    """Compare the workspace with the manifests and print the changes apply would make.
+
+    Reads only (GET requests). Unmanaged items (in the workspace, not in the manifests) are
+    listed and left alone unless --prune or the environment's policy allows archiving.
+
+    \b
+    Examples:
+      schemactl plan
+      schemactl -e prod plan --detailed-exitcode -o prod.plan.json
+      schemactl plan --format markdown > plan.md
+      schemactl plan --target objects/projects
+    """
+    result = make_plan(
+        options.directory,
+        options.environment,
+        workspace=options.workspace,
+        prune=prune,
+        targets=targets,
+        excludes=excludes,
+        debug=options.debug,
+    )
+    plan = result.plan
+    if out is not None:
+        write_private(out, render_json(plan))
+    if output_format == "json":
+        click.echo(render_json(plan), nl=False)
+    elif output_format == "markdown":
+        click.echo(render_markdown(plan), nl=False)
+    else:
+        click.echo(render_text(plan, color=options.color), nl=False)
+        if out is not None:
+            click.echo(f"\nSaved the plan to {out}. Apply it with: schemactl apply {out}")
+    if options.debug:
+        click.echo(f"{result.requests} API requests to {result.target}", err=True)
+    return EXIT_CHANGES if detailed_exitcode and plan.has_changes else EXIT_OK

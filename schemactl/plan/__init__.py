@@ -1,0 +1,1 @@
+"""Compare, order, and render plans."""
