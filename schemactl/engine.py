@@ -20,18 +20,22 @@ from schemactl.errors import SchemactlError
 from schemactl.manifest import ManifestSet, load_manifests
 from schemactl.plan.build import build_plan
 from schemactl.plan.changes import Plan
-from schemactl.plan.compare import PrunePolicy
+from schemactl.plan.compare import PrunePolicy, fingerprint
 from schemactl.project import Environment, Project, load_project
 
 __all__ = [
+    "ApplySession",
     "Desired",
     "PlanResult",
     "PolicyError",
+    "StalePlanError",
     "WorkspaceMismatchError",
     "load_desired",
     "load_project",
     "make_plan",
     "open_environment",
+    "prepare_apply",
+    "prepare_saved",
 ]
 
 ATTIO_API_URL = "https://api.attio.com/v2"
@@ -166,3 +170,132 @@ def make_plan(
             locate=desired.manifests.declarations.locate,
         )
         return PlanResult(plan, desired, target, client.total_requests)
+
+
+class StalePlanError(SchemactlError):
+    """The workspace moved on since the saved plan was made; nothing was written."""
+
+    def __init__(self, lines: list[str]):
+        self._lines = lines
+        super().__init__(lines[0])
+
+    def lines(self) -> list[str]:
+        return self._lines
+
+
+@dataclass
+class ApplySession:
+    """A plan ready to apply: the open client, the live ids, and where records go."""
+
+    plan: Plan
+    desired: Desired
+    client: AttioClient
+    ids: dict[Address, str]
+    target: str
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def prepare_apply(
+    directory: Path | str = ".",
+    environment: str | None = None,
+    *,
+    workspace: str | None = None,
+    prune: bool = False,
+    targets: Sequence[Address] = (),
+    excludes: Sequence[Address] = (),
+    debug: bool = False,
+) -> ApplySession:
+    """Plan afresh and keep the connection and live ids for executing it."""
+    desired = load_desired(directory, environment)
+    policy = prune_policy(desired.environment, prune)
+    client, target, identity = open_environment(desired, workspace, debug=debug)
+    try:
+        desired_model = desired.manifests.workspace
+        live = read_workspace(client, ReadScope.for_desired(desired_model), identity)
+        plan = build_plan(
+            desired_model,
+            live.workspace,
+            live.ids,
+            prune=policy,
+            targets=targets,
+            excludes=excludes,
+            environment=desired.environment.name,
+            locate=desired.manifests.declarations.locate,
+        )
+    except BaseException:
+        client.close()
+        raise
+    return ApplySession(plan, desired, client, live.ids, target)
+
+
+def prepare_saved(
+    plan: Plan,
+    directory: Path | str = ".",
+    environment: str | None = None,
+    *,
+    workspace: str | None = None,
+    debug: bool = False,
+) -> ApplySession:
+    """Check a saved plan against the workspace now; refuse, with zero writes, if it moved on."""
+    chosen = environment or plan.environment
+    if environment and plan.environment and environment != plan.environment:
+        raise PolicyError(
+            f"the plan was made for environment '{plan.environment}', not '{environment}'"
+        )
+    desired = load_desired(directory, chosen)
+    policy = desired.environment.policy
+    removals = [c for c in plan.changes if c.action in ("archive", "delete")]
+    if removals and policy.allow_archive is False:
+        raise PolicyError(
+            f"environment '{desired.environment.name}' forbids archiving "
+            f"(policy.allow_archive: false), and the plan archives {removals[0].address}"
+        )
+    deletes = [c for c in plan.changes if c.action == "delete"]
+    if deletes and not policy.allow_delete_webhooks:
+        raise PolicyError(
+            f"environment '{desired.environment.name}' does not allow deleting webhooks "
+            f"(policy.allow_delete_webhooks), and the plan deletes {deletes[0].address}"
+        )
+    client, target, identity = open_environment(desired, workspace, debug=debug)
+    try:
+        planned_id = plan.workspace.get("id")
+        if planned_id and planned_id != identity.get("workspace_id"):
+            raise StalePlanError(
+                [
+                    f"the plan was made for workspace {plan.workspace.get('slug')} "
+                    f"({planned_id}), but {target} is workspace "
+                    f"{identity.get('workspace_slug')}; nothing was changed"
+                ]
+            )
+        live = read_workspace(client, _scope_of(plan), identity)
+        stale = [
+            address
+            for address, expected in plan.fingerprints.items()
+            if fingerprint(live.workspace.find(Address.parse(address))) != expected
+        ]
+        if stale:
+            raise StalePlanError(
+                [f"{address}: changed since the plan was made" for address in stale]
+                + ["the saved plan is stale; nothing was changed. Run plan again."]
+            )
+    except BaseException:
+        client.close()
+        raise
+    return ApplySession(plan, desired, client, live.ids, target)
+
+
+def _scope_of(plan: Plan) -> ReadScope:
+    """Read just enough to fingerprint and address everything the plan touches."""
+    addresses = [Address.parse(a) for a in plan.fingerprints]
+    addresses += [c.address for c in plan.changes]
+    objects = {a.parts[0][1] for a in addresses if a.parts[0][0] == "objects"}
+    lists = {a.parts[0][1] for a in addresses if a.parts[0][0] == "lists"}
+    choices = {
+        (a.parts[0][0], a.parts[0][1], a.parts[1][1]) for a in addresses if len(a.parts) >= 2
+    }
+    for change in plan.changes:
+        for slug in (change.after or {}).get("allowed_objects") or ():
+            objects.add(slug)
+    return ReadScope(frozenset(objects), frozenset(lists), frozenset(choices))

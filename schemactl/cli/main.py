@@ -162,9 +162,9 @@ def cli(
 
 
 def _register() -> None:
-    from schemactl.cli import emulator, environments, init, plan, schema, validate
+    from schemactl.cli import apply, emulator, environments, init, plan, schema, validate
 
-    for module in (init, validate, plan, schema, environments, emulator):
+    for module in (init, validate, plan, apply, schema, environments, emulator):
         cli.add_command(module.command)
 
 

@@ -10,6 +10,7 @@ import click
 from schemactl.address import Address, AddressError
 from schemactl.cli.main import EXIT_CHANGES, EXIT_OK, Options
 from schemactl.engine import make_plan
+from schemactl.errors import SchemactlError
 from schemactl.plan.render_json import render_json
 from schemactl.plan.render_markdown import render_markdown
 from schemactl.plan.render_text import render_text
@@ -106,7 +107,14 @@ def command(
     )
     plan = result.plan
     if out is not None:
-        write_private(out, render_json(plan))
+        try:
+            write_private(out, render_json(plan))
+        except OSError as exc:
+            # A path the user chose, not a bug of ours: say which and why, never "internal error".
+            raise SchemactlError(
+                f"cannot write the plan to {out}: {exc.strerror or exc}"
+                + (f" ({exc.filename})" if exc.filename and str(exc.filename) != str(out) else "")
+            ) from None
     if output_format == "json":
         click.echo(render_json(plan), nl=False)
     elif output_format == "markdown":

@@ -47,7 +47,9 @@ SUMMARY_ORDER: tuple[Action, ...] = (
 )
 NO_CHANGES = "No changes. The workspace matches the manifests."
 PRUNE_HINT = (
-    "Plan with --prune to archive them (webhooks: delete them), or declare them to manage them."
+    "Declare them to manage them. Plan with --prune to archive unmanaged attributes, options "
+    "and statuses; webhooks are deleted only when the environment's policy also sets "
+    "allow_delete_webhooks: true. Objects and lists cannot be removed through the API."
 )
 
 _HEADLINES: dict[Action, str] = {

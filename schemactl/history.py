@@ -1,0 +1,67 @@
+"""What apply leaves behind: captured webhook secrets (0600) and a JSON Lines audit log."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from schemactl.address import Address
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write a file readable by its owner only (0600), atomically, whatever was there before."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.chmod(temporary, 0o600)
+    os.replace(temporary, path)
+
+
+class SecretStore:
+    """Webhook secrets, which Attio shows once, kept in a 0600 JSON file merged by address."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._lock = threading.Lock()
+
+    def save(self, address: Address, secret: str, webhook: dict[str, Any]) -> None:
+        with self._lock:
+            current: dict[str, Any] = {}
+            if self.path.exists():
+                try:
+                    current = json.loads(self.path.read_text(encoding="utf-8"))
+                except (OSError, ValueError):
+                    current = {}  # unreadable: rewrite it rather than lose the new secret
+            current[str(address)] = {
+                "webhook_id": (webhook.get("id") or {}).get("webhook_id"),
+                "target_url": webhook.get("target_url"),
+                "secret": secret,
+                "captured_at": _now(),
+            }
+            write_private(self.path, json.dumps(current, indent=2, sort_keys=True) + "\n")
+
+
+class AuditLog:
+    """One JSON Lines file per apply: what was asked, and how each change ended. No secrets."""
+
+    def __init__(self, directory: Path, *, environment: str | None, workspace: dict[str, Any]):
+        directory.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        self.path = directory / f"{stamp}-{environment or 'default'}.jsonl"
+        self._lock = threading.Lock()
+        self.write({"event": "start", "environment": environment, "workspace": workspace})
+
+    def write(self, record: dict[str, Any]) -> None:
+        line = json.dumps({"time": _now(), **record}, sort_keys=True, default=str)
+        with self._lock, self.path.open("a", encoding="utf-8") as handle:
+            handle.write(line + "\n")
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
