@@ -20,7 +20,13 @@ from typing import Any, Literal
 from schemactl.address import Address
 from schemactl.attio import codec
 from schemactl.attio.client import AttioClient
-from schemactl.attio.errors import AttioApiError, AttioConflict, AttioError, AttioTransportError
+from schemactl.attio.errors import (
+    AttioApiError,
+    AttioConflict,
+    AttioError,
+    AttioNotFound,
+    AttioTransportError,
+)
 from schemactl.attio.requests import (
     ApiRequest,
     UnresolvedError,
@@ -171,6 +177,9 @@ class Executor:
             return Outcome(change, "failed", str(exc), time.monotonic() - started)
         except UnresolvedError as exc:
             return Outcome(change, "failed", f"cannot apply: {exc}", time.monotonic() - started)
+        except Exception as exc:  # a bug of ours must not lose the report of everything else
+            message = f"internal error ({type(exc).__name__}: {exc}); run again with --debug"
+            return Outcome(change, "failed", message, time.monotonic() - started)
         return Outcome(change, "done", message, time.monotonic() - started)
 
     # --- one change ----------------------------------------------------------------------
@@ -200,35 +209,56 @@ class Executor:
 
     def _create(self, change: Change, ids: dict[Address, str]) -> str:
         request = create_request(change.address, change.after or {}, ids)
-        try:
-            data = self._send(request)
-        except AttioConflict as exc:
-            found = self._matches(change)
-            if found:
-                return "adopted the existing item, which already matches"
-            raise ChangeFailed(
-                f"{exc}; it exists with different settings: run plan again to see how"
-            ) from None
-        except (AttioTransportError, AttioApiError) as exc:
-            if not _maybe_committed(exc):
-                raise
-            if self._matches(change):
-                return "the reply was lost, but the item was created"
-            data = self._send(request)  # it did not land: the one retry
+        # The first attempt, and one retry if a re-read shows it did not land. The retry is
+        # checked like the first: its reply can be lost too, and a timed-out first attempt can
+        # still land after the re-read (then the retry meets it as a 409).
+        for retry in (False, True):
+            try:
+                data = self._send(request)
+                break
+            except AttioConflict as exc:
+                if self._matches(change):
+                    return "adopted the existing item, which already matches"
+                if self._probe(change.address) is None:
+                    # Nothing is at this address: another item holds the slug or name.
+                    raise ChangeFailed(
+                        f"{exc}; no {change.address.kind} is at {change.address}, so another "
+                        "item holds that slug or name: rename one of them"
+                    ) from None
+                raise ChangeFailed(
+                    f"{exc}; it exists with different settings: run plan again to see how"
+                ) from None
+            except (AttioTransportError, AttioApiError) as exc:
+                if not _maybe_committed(exc):
+                    raise
+                if self._matches(change):
+                    if change.address.kind == "webhook":
+                        # Attio shows a webhook's secret once, in the create's reply.
+                        return (
+                            "the reply was lost, but the webhook was created; its secret was "
+                            "only in that reply and was not saved"
+                        )
+                    return "the reply was lost, but the item was created"
+                if retry:
+                    raise
         self._record_id(change.address, data)
         if change.address.kind == "webhook" and isinstance(data, dict) and data.get("secret"):
             self.on_secret(change.address, data["secret"], data)
         return ""
 
     def _write(self, change: Change, request: ApiRequest, landed: Callable[[], bool]) -> str:
-        try:
-            self._send(request)
-        except (AttioTransportError, AttioApiError) as exc:
-            if not _maybe_committed(exc):
-                raise
-            if landed():
-                return "the reply was lost, but the change was made"
-            self._send(request)
+        # As for a create: one retry after a re-read, and the retry's lost reply re-read too.
+        for retry in (False, True):
+            try:
+                self._send(request)
+                break
+            except (AttioTransportError, AttioApiError) as exc:
+                if not _maybe_committed(exc):
+                    raise
+                if landed():
+                    return "the reply was lost, but the change was made"
+                if retry:
+                    raise
         return ""
 
     def _send(self, request: ApiRequest) -> Any:
@@ -289,7 +319,8 @@ class Executor:
             parent = path_of(address.parent, ids) if address.parent else ""
             if kind == "attribute":
                 raw = self.client.get(f"{parent}/attributes/{address.name}")
-                slugs = {o["id"]["object_id"]: o["api_slug"] for o in self.client.get("objects")}
+                # Every object this run can mean is in `ids` (read, or created by this run).
+                slugs = {i: a.name for a, i in ids.items() if a.kind == "object"}
                 return raw, codec.decode_attribute(raw, slugs)
             collection = "options" if kind == "option" else "statuses"
             items = self.client.get(f"{parent}/{collection}", {"show_archived": "true"})
@@ -298,7 +329,9 @@ class Executor:
                 return None
             decode = codec.decode_option if kind == "option" else codec.decode_status
             return raw, decode(raw)
-        except (UnresolvedError, AttioApiError):
+        # Only a 404 means "not there", the answer that lets a write be sent again: any other
+        # failed read (a 5xx after the client's retries) propagates, and the change fails.
+        except (UnresolvedError, AttioNotFound):
             return None
 
 

@@ -273,7 +273,8 @@ def prepare_saved(
         stale = [
             address
             for address, expected in plan.fingerprints.items()
-            if fingerprint(live.workspace.find(Address.parse(address))) != expected
+            if fingerprint(live.workspace.find(_live_address(plan, Address.parse(address))))
+            != expected
         ]
         if stale:
             raise StalePlanError(
@@ -286,10 +287,26 @@ def prepare_saved(
     return ApplySession(plan, desired, client, live.ids, target)
 
 
+def _live_address(plan: Plan, address: Address) -> Address:
+    """Where a plan's address is in the workspace before apply: under a parent the plan renames,
+    still under the parent's old name (`objects/new/attributes/x` is `objects/old/attributes/x`).
+    """
+    renames = sorted(
+        ((c.address, c.renamed_from) for c in plan.changes if c.renamed_from is not None),
+        key=lambda rename: len(rename[0].parts),
+        reverse=True,  # deepest first: a child's renamed_from is spelled under the new parent
+    )
+    for new, old in renames:
+        if address != new and address.is_within(new):
+            address = Address(old.parts + address.parts[len(new.parts) :])
+    return address
+
+
 def _scope_of(plan: Plan) -> ReadScope:
     """Read just enough to fingerprint and address everything the plan touches."""
     addresses = [Address.parse(a) for a in plan.fingerprints]
     addresses += [c.address for c in plan.changes]
+    addresses += [_live_address(plan, a) for a in addresses]
     objects = {a.parts[0][1] for a in addresses if a.parts[0][0] == "objects"}
     lists = {a.parts[0][1] for a in addresses if a.parts[0][0] == "lists"}
     choices = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import threading
@@ -10,6 +11,11 @@ from pathlib import Path
 from typing import Any
 
 from schemactl.address import Address
+from schemactl.errors import SchemactlError
+
+
+class SecretsFileError(SchemactlError):
+    """The file for webhook secrets cannot be written."""
 
 
 def write_private(path: Path, text: str) -> None:
@@ -29,6 +35,36 @@ class SecretStore:
     def __init__(self, path: Path):
         self.path = path
         self._lock = threading.Lock()
+        self.saved = 0  # secrets saved by this store
+
+    def check(self) -> None:
+        """Fail before any webhook is created if its secret could not be saved: Attio shows a
+        secret once, so one that cannot be written, or merged with those saved before, is lost
+        for good (or would cost the ones saved before)."""
+        probe = self.path.with_name(f".{self.path.name}.{os.getpid()}.check")
+        try:
+            if self.path.is_dir():
+                raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR))
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            os.unlink(probe)
+        except OSError as exc:
+            where = f" ({exc.filename})" if exc.filename and exc.filename != str(probe) else ""
+            raise SecretsFileError(
+                f"cannot save webhook secrets to {self.path}: {exc.strerror or exc}{where}; "
+                "nothing was changed (choose another file with --secrets-out)"
+            ) from None
+        if self.path.exists():
+            try:
+                saved = json.loads(self.path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                saved = None
+            if not isinstance(saved, dict):
+                raise SecretsFileError(
+                    f"{self.path} does not hold a JSON object of saved secrets, so new ones "
+                    "cannot be merged into it; nothing was changed (fix or move the file, or "
+                    "choose another with --secrets-out)"
+                )
 
     def save(self, address: Address, secret: str, webhook: dict[str, Any]) -> None:
         with self._lock:
@@ -45,6 +81,7 @@ class SecretStore:
                 "captured_at": _now(),
             }
             write_private(self.path, json.dumps(current, indent=2, sort_keys=True) + "\n")
+            self.saved += 1
 
 
 class AuditLog:

@@ -141,17 +141,21 @@ def _apply(
         if plan_file is not None:
             click.echo(summary_line(plan))
         return EXIT_OK
-    if plan_file is None and not auto_approve:
-        _confirm()
     root = session.desired.project.root
     secrets = SecretStore(secrets_out or root / ".schemactl" / "secrets.json")
+    if any(c.address.kind == "webhook" and c.action == "create" for c in plan.changes):
+        secrets.check()
+    if plan_file is None and not auto_approve:
+        _confirm()
     audit = AuditLog(
         root / ".schemactl" / "history",
         environment=plan.environment,
         workspace=dict(plan.workspace),
     )
     audit.write({"event": "plan", "summary": plan.summary, "target": session.target})
-    progress = _Progress(len(plan.changes), live=options.color)
+    # A terminal gets the rewritten status line whatever the colour settings: --no-color and
+    # NO_COLOR are about colour, and logs (no terminal) get one plain line per change.
+    progress = _Progress(len(plan.changes), live=bool(getattr(sys.stdout, "isatty", bool)()))
 
     def finished(outcome: Outcome) -> None:
         audit.write(
@@ -181,11 +185,13 @@ def _apply(
     progress.close()
     audit.write({"event": "end", "counts": _counts(report), "interrupted": report.interrupted})
     click.echo(_closing_line(report))
-    if any(
-        o.change.address.kind == "webhook" and o.change.action == "create" and o.status == "done"
-        for o in report.outcomes
-    ):
+    if secrets.saved:
         click.echo(f"New webhook secrets were saved to {secrets.path} (mode 0600).")
+    # Exit 1 comes with its reasons on stderr, one line per failed change; the changes skipped
+    # because of a failure are consequences, not errors of their own.
+    for outcome in report.outcomes:
+        if outcome.status == "failed":
+            click.echo(f"{outcome.change.address}: {outcome.message}", err=True)
     if report.interrupted:
         return EXIT_INTERRUPTED
     return EXIT_ERROR if report.failed else EXIT_OK
@@ -198,7 +204,13 @@ def _confirm() -> None:
             "--auto-approve, or save a plan with `schemactl plan -o FILE` and apply that file"
         )
     click.echo("\nDo you want to perform these actions? Only 'yes' will be accepted.")
-    answer = click.prompt("  Enter a value", default="", show_default=False)
+    # Not click.prompt: it turns end of input into Abort, as it does Ctrl-C. End of input
+    # (Ctrl-D) is an answer that is not `yes`; Ctrl-C still interrupts (exit 130).
+    try:
+        answer = input("  Enter a value: ")
+    except EOFError:
+        click.echo("")
+        answer = ""
     if answer.strip() != "yes":
         raise ApplyRefused("Apply cancelled; nothing was changed.")
 
