@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from schemactl.emulator import Emulator, EmulatorConfig, parse_token
+from schemactl.emulator import Emulator, EmulatorConfig, Faults, parse_token
 from schemactl.emulator.ratelimit import PROFILES
 from schemactl.emulator.server import build_server, serve_forever
 
@@ -46,6 +46,14 @@ def command() -> None:
     "Without any, requests need no token.",
 )
 @click.option(
+    "--latency",
+    type=click.FloatRange(0, 10),
+    default=0.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Add this delay to every Attio request (to measure clients under real latency).",
+)
+@click.option(
     "--no-optional-objects",
     is_flag=True,
     help="Leave deals, users and workspaces disabled, as a new Attio workspace has them.",
@@ -56,6 +64,7 @@ def serve(
     db: Path | None,
     rate_limit: str,
     tokens: tuple[str, ...],
+    latency: float,
     no_optional_objects: bool,
 ) -> None:
     """Serve an emulated workspace until Ctrl-C.
@@ -71,6 +80,7 @@ def serve(
         db=str(db) if db else ":memory:",
         tokens=dict(parse_token(t) for t in tokens),
         rate_limit=rate_limit,
+        faults=Faults(latency_seconds=latency),
         enable_optional_objects=not no_optional_objects,
     )
     emulator = Emulator(config)

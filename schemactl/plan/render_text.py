@@ -92,6 +92,10 @@ _FIELD_INDENT = 6
 
 def printable(text: str) -> str:
     """`text` with control and bidi-control characters shown as escapes, never acted on."""
+    # Fast path: every character escaped below (Cc controls, bidi controls of category Cf) makes
+    # isprintable() false, so printable text can be returned as it is.
+    if text.isprintable():
+        return text
     return "".join(_escape_char(ch) if _is_unsafe(ch) else ch for ch in text)
 
 
