@@ -289,3 +289,10 @@ def test_environments_marks_the_only_environment_as_the_default(tmp_path):
     )
     result = invoke("-C", str(tmp_path), "environments")
     assert result.stdout.splitlines() == ["* staging  local"]
+
+
+@pytest.mark.parametrize("value", ["-1", "11", "soon"])
+def test_emulator_latency_must_be_a_small_number_of_seconds(value):
+    result = invoke("emulator", "serve", "--port", "0", "--latency", value)
+    assert result.exit_code == 64
+    assert "--latency" in result.output
