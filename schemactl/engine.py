@@ -153,23 +153,19 @@ def make_plan(
     debug: bool = False,
 ) -> PlanResult:
     """Read the environment's workspace and plan the changes its manifests ask for."""
-    desired = load_desired(directory, environment)
-    policy = prune_policy(desired.environment, prune)
-    client, target, identity = open_environment(desired, workspace, debug=debug)
-    with client:
-        desired_model = desired.manifests.workspace
-        live = read_workspace(client, ReadScope.for_desired(desired_model), identity)
-        plan = build_plan(
-            desired_model,
-            live.workspace,
-            live.ids,
-            prune=policy,
-            targets=targets,
-            excludes=excludes,
-            environment=desired.environment.name,
-            locate=desired.manifests.declarations.locate,
+    session = prepare_apply(
+        directory,
+        environment,
+        workspace=workspace,
+        prune=prune,
+        targets=targets,
+        excludes=excludes,
+        debug=debug,
+    )
+    with session.client:
+        return PlanResult(
+            session.plan, session.desired, session.target, session.client.total_requests
         )
-        return PlanResult(plan, desired, target, client.total_requests)
 
 
 class StalePlanError(SchemactlError):
@@ -207,7 +203,7 @@ def prepare_apply(
     excludes: Sequence[Address] = (),
     debug: bool = False,
 ) -> ApplySession:
-    """Plan afresh and keep the connection and live ids for executing it."""
+    """Plan afresh, keeping the connection and the live ids for executing the plan."""
     desired = load_desired(directory, environment)
     policy = prune_policy(desired.environment, prune)
     client, target, identity = open_environment(desired, workspace, debug=debug)

@@ -14,22 +14,12 @@ import click
 from schemactl.address import Address
 from schemactl.apply import ExecutionReport, Executor, Outcome
 from schemactl.cli.main import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, Options
-from schemactl.cli.plan import parse_addresses
+from schemactl.cli.plan import selection_options
 from schemactl.engine import ApplySession, prepare_apply, prepare_saved
 from schemactl.errors import SchemactlError, UsageError
 from schemactl.history import AuditLog, SecretStore
 from schemactl.plan.render_json import load_plan
-from schemactl.plan.render_text import render_text, summary_line
-
-_SYMBOLS = {
-    "create": "+",
-    "update": "~",
-    "rename": ">",
-    "unarchive": "^",
-    "archive": "-",
-    "delete": "-",
-    "manual": "!",
-}
+from schemactl.plan.render_text import SYMBOLS, render_text, summary_line
 
 
 class ApplyRefused(SchemactlError):
@@ -39,33 +29,13 @@ class ApplyRefused(SchemactlError):
 @click.command("apply")
 @click.argument("plan_file", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
-@click.option(
-    "--prune",
-    is_flag=True,
-    help="Archive attributes, options and statuses the manifests no longer declare.",
-)
+@selection_options
 @click.option(
     "--parallelism",
     type=click.IntRange(1, 64),
     default=8,
     show_default=True,
     help="How many independent changes run at once (within Attio's write budget).",
-)
-@click.option(
-    "--target",
-    "targets",
-    multiple=True,
-    metavar="ADDR",
-    callback=parse_addresses,
-    help="Only changes at or under this address (and what they need). Repeatable.",
-)
-@click.option(
-    "--exclude",
-    "excludes",
-    multiple=True,
-    metavar="ADDR",
-    callback=parse_addresses,
-    help="Leave out changes at or under this address. Repeatable.",
 )
 @click.option(
     "--secrets-out",
@@ -246,7 +216,7 @@ class _Progress:
     def show(self, outcome: Outcome) -> None:
         self.counts[outcome.status] += 1
         change = outcome.change
-        line = f"{outcome.status:<8}{_SYMBOLS[change.action]} {change.address}"
+        line = f"{outcome.status:<8}{SYMBOLS[change.action]} {change.address}"
         if outcome.message:
             line += f": {outcome.message}"
         if not self.live:

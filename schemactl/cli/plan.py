@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -33,6 +35,36 @@ def write_private(path: Path, text: str) -> None:
     os.chmod(path, 0o600)
 
 
+def selection_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--prune, --target and --exclude: what a plan covers, shared by plan and apply."""
+    decorators = [
+        click.option(
+            "--prune",
+            is_flag=True,
+            help="Archive attributes, options and statuses the manifests no longer declare.",
+        ),
+        click.option(
+            "--target",
+            "targets",
+            multiple=True,
+            metavar="ADDR",
+            callback=parse_addresses,
+            help="Only changes at or under this address (and what they need). Repeatable.",
+        ),
+        click.option(
+            "--exclude",
+            "excludes",
+            multiple=True,
+            metavar="ADDR",
+            callback=parse_addresses,
+            help="Leave out changes at or under this address. Repeatable.",
+        ),
+    ]
+    for decorator in reversed(decorators):
+        command = decorator(command)
+    return command
+
+
 @click.command("plan")
 @click.option(
     "-o",
@@ -53,27 +85,7 @@ def write_private(path: Path, text: str) -> None:
     is_flag=True,
     help="Exit 2 when there are changes, 0 when there are none, 1 on error.",
 )
-@click.option(
-    "--prune",
-    is_flag=True,
-    help="Archive attributes, options and statuses the manifests no longer declare.",
-)
-@click.option(
-    "--target",
-    "targets",
-    multiple=True,
-    metavar="ADDR",
-    callback=parse_addresses,
-    help="Only changes at or under this address (and what they need). Repeatable.",
-)
-@click.option(
-    "--exclude",
-    "excludes",
-    multiple=True,
-    metavar="ADDR",
-    callback=parse_addresses,
-    help="Leave out changes at or under this address. Repeatable.",
-)
+@selection_options
 @click.pass_obj
 def command(
     options: Options,
