@@ -9,7 +9,7 @@ from typing import Any
 
 from werkzeug.routing import Map, Rule
 
-from schemactl.emulator import attributes, choices, lists, members, objects, webhooks
+from schemactl.emulator import attributes, choices, lists, members, objects, records, webhooks
 from schemactl.emulator.workspace import Workspace
 
 Handler = Callable[..., Any]
@@ -91,6 +91,33 @@ ROUTES: list[Route] = [
         "/v2/objects/{object}",
         lambda ws, q, b, object: objects.update_object(ws, object, b),
         "object_configuration:read-write",
+    ),
+    # Attio's document asks for record_permission:* and object_configuration:read; a route
+    # holds one scope, so these require the record_permission one only.
+    Route(
+        "POST",
+        "/v2/objects/{object}/records",
+        lambda ws, q, b, object: records.create_record(ws, object, b),
+        "record_permission:read-write",
+    ),
+    Route(
+        "POST",
+        "/v2/objects/{object}/records/query",
+        lambda ws, q, b, object: records.query_records(ws, object, b),
+        "record_permission:read",
+    ),
+    Route(
+        "GET",
+        "/v2/objects/{object}/records/{record_id}",
+        lambda ws, q, b, object, record_id: records.get_record(ws, object, record_id),
+        "record_permission:read",
+    ),
+    Route(
+        "DELETE",
+        "/v2/objects/{object}/records/{record_id}",
+        lambda ws, q, b, object, record_id: records.delete_record(ws, object, record_id),
+        "record_permission:read-write",
+        wrap=False,
     ),
     Route(
         "GET",
@@ -187,6 +214,7 @@ ALL_SCOPES = (
     "list_configuration:read-write",
     "webhook:read-write",
     "user_management:read",
+    "record_permission:read-write",
 )
 
 

@@ -17,7 +17,7 @@ SLUG = re.compile(r"^[a-z][a-z0-9_-]*$")
 UUID_TEXT = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 _MISSING = object()
 # Every kind of resource the store holds; ids are unique across all of them.
-KINDS = ("object", "attribute", "option", "status", "list", "webhook", "member")
+KINDS = ("object", "attribute", "option", "status", "list", "webhook", "member", "record")
 
 
 @dataclass

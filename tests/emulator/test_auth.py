@@ -32,6 +32,8 @@ SCOPES = (
     "webhook:read",
     "webhook:read-write",
     "user_management:read",
+    "record_permission:read",
+    "record_permission:read-write",
 )
 SCOPE_IN_TEXT = re.compile(r"[a-z_]+:(?:read-write|read)")
 
@@ -59,11 +61,12 @@ def _tokens() -> dict[str, frozenset[str] | None]:
 @dataclass
 class Workspace:
     """An emulator that wants tokens, holding one list (with a select and a status attribute),
-    one webhook, and the seeded member."""
+    one webhook, one company record, and the seeded member."""
 
     app: Emulator
     webhook_id: str
     member_id: str
+    record_id: str
 
     def client(self, token: str | None = None, *, header: str | None = None) -> httpx.Client:
         http = make_client(self.app, token=token)
@@ -84,7 +87,13 @@ def workspace() -> Iterator[Workspace]:
             ok(admin.post("/v2/lists/pipeline/attributes/phase/statuses", json=_title("Open")))
             hook = ok(admin.post("/v2/webhooks", json=webhook_body()))
             member = ok(admin.get("/v2/workspace_members"))[0]
-        yield Workspace(app, hook["id"]["webhook_id"], member["id"]["workspace_member_id"])
+            record = ok(admin.post("/v2/objects/companies/records", json={"data": {"values": {}}}))
+        yield Workspace(
+            app,
+            hook["id"]["webhook_id"],
+            member["id"]["workspace_member_id"],
+            record["id"]["record_id"],
+        )
     finally:
         app.close()
 
@@ -333,6 +342,11 @@ def _expected_scope(route: Route, target: str | None) -> str:
         # The document lists no scope for creating attributes; by the target rule, like PATCH.
         assert (method, route.template) == ("POST", "/v2/{target}/{identifier}/attributes")
         listed = ["object_configuration:read-write"]
+    if "/records" in route.template:
+        # Record operations list record_permission:* plus object_configuration:read; a route
+        # holds one scope, so the emulator requires the record_permission one only.
+        assert len(listed) == 2 and "object_configuration:read" in listed, listed
+        listed = [s for s in listed if s.startswith("record_permission:")]
     assert len(listed) == 1, listed
     scope = listed[0]
     if target == "lists":
@@ -365,6 +379,7 @@ def _concrete(workspace: Workspace, template: str, target: str | None) -> str:
         "list": "pipeline",
         "webhook_id": workspace.webhook_id,
         "workspace_member_id": workspace.member_id,
+        "record_id": workspace.record_id,
     }
     return re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], template)
 
@@ -418,7 +433,8 @@ def test_every_documented_schema_operation_has_a_route():
         for method in operations
         if method in ("get", "post", "patch", "put", "delete")
     }
-    routed = {(r.method, r.template) for r in ROUTES}
+    # Records are a separate surface, emulated in part so far (test_records.py).
+    routed = {(r.method, r.template) for r in ROUTES if "/records" not in r.template}
     assert documented - routed == set()
     assert routed - documented == {("PUT", "/v2/objects/{object}")}
 

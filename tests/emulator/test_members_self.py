@@ -15,6 +15,7 @@ ALL_SCOPES = {
     "list_configuration:read-write",
     "webhook:read-write",
     "user_management:read",
+    "record_permission:read-write",
 }
 
 
