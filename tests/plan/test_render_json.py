@@ -8,8 +8,6 @@ committing; without the variable, any difference fails the test.
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 
 import pytest
 
@@ -26,22 +24,8 @@ from schemactl.plan.changes import (
 )
 from schemactl.plan.errors import PlanFileError
 from schemactl.plan.render_json import load_plan, render_json
+from tests.plan.support import TAGS, VIP, assert_matches_golden
 
-GOLDEN_DIR = Path(__file__).parent / "golden"
-
-
-def assert_matches_golden(name: str, actual: str) -> None:
-    """Compare with a golden file exactly; SCHEMACTL_UPDATE_GOLDEN=1 rewrites it first."""
-    path = GOLDEN_DIR / name
-    if os.environ.get("SCHEMACTL_UPDATE_GOLDEN") == "1":
-        path.write_bytes(actual.encode("utf-8"))
-    assert path.exists(), f"{name} is missing: run with SCHEMACTL_UPDATE_GOLDEN=1 to create it"
-    expected = path.read_bytes().decode("utf-8")
-    assert actual == expected, f"output differs from golden/{name} (see module docstring)"
-
-
-TAGS = Address.object("projects").attribute("tags")
-VIP = Address.list("vip")
 HOOK = Address.webhook("https://hooks.example.com/attio")
 ODD_TITLE = 'R&D | "Ops" `beta` ✨ Zürich / 東京'
 

@@ -8,9 +8,7 @@ committing; without the variable, any difference fails the test.
 from __future__ import annotations
 
 import json
-import os
 import re
-from pathlib import Path
 
 import pytest
 
@@ -26,28 +24,21 @@ from schemactl.plan.changes import (
 )
 from schemactl.plan.render_markdown import render_markdown
 from schemactl.plan.render_text import render_text
+from tests.plan.support import (
+    EXPECTED_SYMBOLS,
+    KIND_ADDRESSES,
+    PROJECTS,
+    PRUNING,
+    TAGS,
+    VIP,
+    assert_matches_golden,
+    single_change,
+)
 
-GOLDEN_DIR = Path(__file__).parent / "golden"
-
-
-def assert_matches_golden(name: str, actual: str) -> None:
-    """Compare with a golden file exactly; SCHEMACTL_UPDATE_GOLDEN=1 rewrites it first."""
-    path = GOLDEN_DIR / name
-    if os.environ.get("SCHEMACTL_UPDATE_GOLDEN") == "1":
-        path.write_bytes(actual.encode("utf-8"))
-    assert path.exists(), f"{name} is missing: run with SCHEMACTL_UPDATE_GOLDEN=1 to create it"
-    expected = path.read_bytes().decode("utf-8")
-    assert actual == expected, f"output differs from golden/{name} (see module docstring)"
-
-
-PROJECTS = Address.object("projects")
-TAGS = PROJECTS.attribute("tags")
 STAGE = PROJECTS.attribute("stage")
-VIP = Address.list("vip")
 HOOK = Address.webhook("https://hooks.example.com/attio?a=1|2")
 ODD_TITLE = 'R&D | "Ops" `beta` ``x`` </details><script>alert(1)</script> ✨ Zürich / 東京'
 ODD_NOTE = "Use *care* with <b>|tables|</b>, [links](x), `code`, @team and </details> & &amp;"
-PRUNING = "not in the manifests (pruning)"
 
 
 def review_plan() -> Plan:
@@ -323,35 +314,6 @@ def test_parsed_markdown_has_only_the_renderers_own_html() -> None:
 
 
 # --- every action on every kind of address ---
-
-KIND_ADDRESSES = {
-    "object": Address.object("projects"),
-    "list": Address.list("vip"),
-    "attribute": Address.object("projects").attribute("stage"),
-    "option": Address.list("vip").attribute("tier").option("Gold / Platinum"),
-    "status": Address.object("projects").attribute("stage").status("Done | shipped"),
-    "webhook": Address.webhook("https://hooks.example.com/a/b"),
-}
-EXPECTED_SYMBOLS = {
-    "create": "+",
-    "update": "~",
-    "rename": ">",
-    "unarchive": "^",
-    "archive": "-",
-    "delete": "-",
-    "manual": "!",
-}
-
-
-def single_change(action: Action, address: Address) -> Change:
-    """A change of `action` at `address` whose one field goes from "Old" to "New"."""
-    before = None if action == "create" else {"title": "Old"}
-    after = None if action in ("archive", "delete") else {"title": "New"}
-    renamed_from = None
-    if action == "rename":
-        renamed_from = Address((*address.parts[:-1], (address.parts[-1][0], "previous")))
-    steps = ("Do it by hand.",) if action == "manual" else ()
-    return Change(address, action, before, after, "", renamed_from=renamed_from, steps=steps)
 
 
 @pytest.mark.parametrize("kind", KIND_ADDRESSES)

@@ -8,9 +8,7 @@ committing; without the variable, any difference fails the test.
 from __future__ import annotations
 
 import itertools
-import os
 import re
-from pathlib import Path
 
 import pytest
 
@@ -25,33 +23,27 @@ from schemactl.plan.changes import (
     Unmanaged,
 )
 from schemactl.plan.render_text import render_text
+from tests.plan.support import (
+    EXPECTED_SYMBOLS,
+    KIND_ADDRESSES,
+    PROJECTS,
+    PRUNING,
+    TAGS,
+    VIP,
+    assert_matches_golden,
+    single_change,
+)
 
-GOLDEN_DIR = Path(__file__).parent / "golden"
 ANSI_CODE = re.compile(r"\x1b\[[0-9;]*m")
-
-
-def assert_matches_golden(name: str, actual: str) -> None:
-    """Compare with a golden file exactly; SCHEMACTL_UPDATE_GOLDEN=1 rewrites it first."""
-    path = GOLDEN_DIR / name
-    if os.environ.get("SCHEMACTL_UPDATE_GOLDEN") == "1":
-        path.write_bytes(actual.encode("utf-8"))
-    assert path.exists(), f"{name} is missing: run with SCHEMACTL_UPDATE_GOLDEN=1 to create it"
-    expected = path.read_bytes().decode("utf-8")
-    assert actual == expected, f"output differs from golden/{name} (see module docstring)"
-
 
 # --- a plan with every kind of change ---
 
-PROJECTS = Address.object("projects")
 DEALS = Address.object("deals")
-TAGS = PROJECTS.attribute("tags")
 DEAL_STAGE = DEALS.attribute("stage")
-VIP = Address.list("vip")
 HOOK = Address.webhook("https://hooks.example.com/attio?team=crm|sales")
 OLD_HOOK = Address.webhook("https://old.example.com/attio")
 GONE_HOOK = Address.webhook("https://zapier.example.com/hooks/123")
 ODD_TITLE = 'R&D | "Ops" `beta` </details> ✨ Zürich / 東京'
-PRUNING = "not in the manifests (pruning)"
 
 
 def attribute(slug: str, title: str, type_: str, **extra: object) -> dict[str, object]:
@@ -369,23 +361,6 @@ def test_no_changes_with_unmanaged_and_notes_matches_golden() -> None:
 
 # --- every action on every kind of address ---
 
-KIND_ADDRESSES = {
-    "object": Address.object("projects"),
-    "list": Address.list("vip"),
-    "attribute": Address.object("projects").attribute("stage"),
-    "option": Address.list("vip").attribute("tier").option("Gold / Platinum"),
-    "status": Address.object("projects").attribute("stage").status("Done | shipped"),
-    "webhook": Address.webhook("https://hooks.example.com/a/b"),
-}
-EXPECTED_SYMBOLS = {
-    "create": "+",
-    "update": "~",
-    "rename": ">",
-    "unarchive": "^",
-    "archive": "-",
-    "delete": "-",
-    "manual": "!",
-}
 EXPECTED_HEADLINES = {
     "create": "will be created",
     "update": "will be updated in place",
@@ -395,17 +370,6 @@ EXPECTED_HEADLINES = {
     "delete": "will be deleted",
     "manual": "needs a manual change",
 }
-
-
-def single_change(action: Action, address: Address) -> Change:
-    """A change of `action` at `address` whose one field goes from "Old" to "New"."""
-    before = None if action == "create" else {"title": "Old"}
-    after = None if action in ("archive", "delete") else {"title": "New"}
-    renamed_from = None
-    if action == "rename":
-        renamed_from = Address((*address.parts[:-1], (address.parts[-1][0], "previous")))
-    steps = ("Do it by hand.",) if action == "manual" else ()
-    return Change(address, action, before, after, "", renamed_from=renamed_from, steps=steps)
 
 
 @pytest.mark.parametrize("kind", KIND_ADDRESSES)
