@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ from schemactl.address import Address, AddressError
 from schemactl.cli.main import EXIT_CHANGES, EXIT_OK, Options
 from schemactl.engine import make_plan
 from schemactl.errors import SchemactlError
+from schemactl.history import write_private
 from schemactl.plan.render_json import render_json
 from schemactl.plan.render_markdown import render_markdown
 from schemactl.plan.render_text import render_text
@@ -24,15 +24,6 @@ def parse_addresses(_ctx: click.Context, _param: click.Parameter, values: tuple[
         return tuple(Address.parse(v) for v in values)
     except AddressError as exc:
         raise click.BadParameter(str(exc)) from None
-
-
-def write_private(path: Path, text: str) -> None:
-    """Write a file readable by its owner only (0600), whatever was there before."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.chmod(path, 0o600)
 
 
 def selection_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -118,9 +109,10 @@ def command(
         debug=options.debug,
     )
     plan = result.plan
+    plan_json = render_json(plan)
     if out is not None:
         try:
-            write_private(out, render_json(plan))
+            write_private(out, plan_json)
         except OSError as exc:
             # A path the user chose, not a bug of ours: say which and why, never "internal error".
             raise SchemactlError(
@@ -128,7 +120,7 @@ def command(
                 + (f" ({exc.filename})" if exc.filename and str(exc.filename) != str(out) else "")
             ) from None
     if output_format == "json":
-        click.echo(render_json(plan), nl=False)
+        click.echo(plan_json, nl=False)
     elif output_format == "markdown":
         click.echo(render_markdown(plan), nl=False)
     else:
