@@ -20,7 +20,8 @@ from werkzeug.wrappers import Request, Response
 from schemactl.emulator import errors, members
 from schemactl.emulator.faults import DroppedConnection, Faults
 from schemactl.emulator.ratelimit import RateLimiter, rate_limited
-from schemactl.emulator.routes import ALL_SCOPES, Route, build_map
+from schemactl.emulator.routes import ALL_SCOPES, build_map
+from schemactl.emulator.routing import Route
 from schemactl.emulator.seed import seed
 from schemactl.emulator.store import Store
 from schemactl.emulator.workspace import Workspace
@@ -52,8 +53,8 @@ def parse_token(spec: str) -> tuple[str, frozenset[str] | None]:
     return token, frozenset(s.strip() for s in scopes.split(",") if s.strip())
 
 
-def _has_scope(granted: frozenset[str] | None, needed: str | None) -> bool:
-    if needed is None or granted is None:
+def _has_scope(granted: frozenset[str] | None, needed: str) -> bool:
+    if granted is None:
         return True
     if needed in granted:
         return True
@@ -100,6 +101,10 @@ class Emulator:
             counts = dict(sorted(self._counts.items()))
         reads = sum(n for key, n in counts.items() if key.startswith("GET "))
         return {"counts": counts, "reads": reads, "writes": sum(counts.values()) - reads}
+
+    def deliver(self, events: list[dict[str, Any]]) -> None:
+        """Hand the events of a committed write to the matching webhook subscriptions."""
+        # Webhook delivery is not built yet; committed events are dropped.
 
     def close(self) -> None:
         self.store.close()
@@ -153,9 +158,11 @@ class Emulator:
         with self._count_lock:
             self._counts[endpoint] += 1
         token, scopes = self._authenticate(request)
-        needed = route.required_scope(params) if route else None
-        if not _has_scope(scopes, needed):
-            raise errors.ApiError(403, "unauthorized", f"This token is missing the scope {needed}.")
+        for needed in route.required_scopes(params) if route else ():
+            if not _has_scope(scopes, needed):
+                raise errors.ApiError(
+                    403, "unauthorized", f"This token is missing the scope {needed}."
+                )
         verdict = self.limiter.check(token, is_write)
         if not verdict.allowed:
             return _error(rate_limited(), verdict.headers)
@@ -187,7 +194,10 @@ class Emulator:
             return _json(data, 200, verdict.headers)
         if is_write:
             with self.store.transaction():
+                self.workspace.take_events()  # none may survive an earlier, failed write
                 data = route.handler(self.workspace, query, body, **params)
+                events = self.workspace.take_events()
+            self.deliver(events)
             if faults.should_drop():
                 raise DroppedConnection("write committed, connection dropped")
         else:

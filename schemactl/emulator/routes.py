@@ -3,37 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from werkzeug.routing import Map, Rule
 
 from schemactl.emulator import attributes, choices, lists, members, objects, records, webhooks
+from schemactl.emulator.routing import Route
 from schemactl.emulator.workspace import Workspace
-
-Handler = Callable[..., Any]
-
-
-@dataclass(frozen=True)
-class Route:
-    """One operation: method, OpenAPI path template, handler, and the scope it needs."""
-
-    method: str
-    template: str
-    handler: Handler
-    scope: str | None  # "{config}" stands for object_ or list_configuration, by {target}
-    wrap: bool = True  # False: the body is returned as is (`/v2/self`, deletes)
-
-    @property
-    def is_write(self) -> bool:
-        return self.method != "GET"
-
-    def required_scope(self, params: dict[str, str]) -> str | None:
-        if self.scope is None:
-            return None
-        config = "list_configuration" if params.get("target") == "lists" else "object_configuration"
-        return self.scope.replace("{config}", config)
 
 
 def _choice_routes(kind: str, plural: str) -> list[Route]:
@@ -91,33 +67,6 @@ ROUTES: list[Route] = [
         "/v2/objects/{object}",
         lambda ws, q, b, object: objects.update_object(ws, object, b),
         "object_configuration:read-write",
-    ),
-    # Attio's document asks for record_permission:* and object_configuration:read; a route
-    # holds one scope, so these require the record_permission one only.
-    Route(
-        "POST",
-        "/v2/objects/{object}/records",
-        lambda ws, q, b, object: records.create_record(ws, object, b),
-        "record_permission:read-write",
-    ),
-    Route(
-        "POST",
-        "/v2/objects/{object}/records/query",
-        lambda ws, q, b, object: records.query_records(ws, object, b),
-        "record_permission:read",
-    ),
-    Route(
-        "GET",
-        "/v2/objects/{object}/records/{record_id}",
-        lambda ws, q, b, object, record_id: records.get_record(ws, object, record_id),
-        "record_permission:read",
-    ),
-    Route(
-        "DELETE",
-        "/v2/objects/{object}/records/{record_id}",
-        lambda ws, q, b, object, record_id: records.delete_record(ws, object, record_id),
-        "record_permission:read-write",
-        wrap=False,
     ),
     Route(
         "GET",
@@ -206,6 +155,8 @@ ROUTES: list[Route] = [
         lambda ws, q, b, workspace_member_id: members.get_member(ws, workspace_member_id),
         "user_management:read",
     ),
+    # Records, entries, notes and tasks: each module holds its own operations.
+    *records.ROUTES,
 ]
 SELF_TEMPLATE = "/v2/self"
 
@@ -215,6 +166,9 @@ ALL_SCOPES = (
     "webhook:read-write",
     "user_management:read",
     "record_permission:read-write",
+    "list_entry:read-write",
+    "note:read-write",
+    "task:read-write",
 )
 
 

@@ -17,7 +17,19 @@ SLUG = re.compile(r"^[a-z][a-z0-9_-]*$")
 UUID_TEXT = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 _MISSING = object()
 # Every kind of resource the store holds; ids are unique across all of them.
-KINDS = ("object", "attribute", "option", "status", "list", "webhook", "member", "record")
+KINDS = (
+    "object",
+    "attribute",
+    "option",
+    "status",
+    "list",
+    "webhook",
+    "member",
+    "record",
+    "entry",
+    "note",
+    "task",
+)
 
 
 @dataclass
@@ -26,6 +38,8 @@ class Workspace:
 
     store: Store
     rng: random.Random = field(default_factory=random.Random)
+    # Webhook events raised by the write in progress; the app takes them once it commits.
+    pending_events: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def id(self) -> str:
@@ -52,6 +66,19 @@ class Workspace:
         if candidate in info.values():
             return True
         return any(self.store.get(kind, candidate) is not None for kind in KINDS)
+
+    def emit(self, event_type: str, id_: dict[str, Any], **extra: Any) -> None:
+        """Raise a webhook event (`record.created`, …) about the resource with this `id`.
+
+        Delivery adds `actor`; `extra` carries event-specific fields such as
+        `parent_object_id` and `parent_record_id` for list entries.
+        """
+        self.pending_events.append({"event_type": event_type, "id": dict(id_), **extra})
+
+    def take_events(self) -> list[dict[str, Any]]:
+        """The events raised since the last call, which are forgotten here."""
+        events, self.pending_events = self.pending_events, []
+        return events
 
     @staticmethod
     def now() -> str:

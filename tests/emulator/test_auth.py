@@ -34,6 +34,12 @@ SCOPES = (
     "user_management:read",
     "record_permission:read",
     "record_permission:read-write",
+    "list_entry:read",
+    "list_entry:read-write",
+    "note:read",
+    "note:read-write",
+    "task:read",
+    "task:read-write",
 )
 SCOPE_IN_TEXT = re.compile(r"[a-z_]+:(?:read-write|read)")
 
@@ -333,25 +339,32 @@ def _doc_scope(method: str, template: str) -> list[str] | None:
     return [scope for requirement in security for scope in requirement.get("oauth2", [])]
 
 
-def _expected_scope(route: Route, target: str | None) -> str:
+def _expected_scopes(route: Route, target: str | None) -> tuple[str, ...]:
     """What the route must require, from the document; the target decides object vs list."""
     method = "PATCH" if route.method == "PUT" else route.method  # PUT: the reference's synonym
+    if (route.method, route.template) in _DOCUMENTED_PUTS:
+        method = "PUT"
     listed = _doc_scope(method, route.template)
     assert listed is not None, f"{route.method} {route.template} is not in the document"
     if not listed:
         # The document lists no scope for creating attributes; by the target rule, like PATCH.
         assert (method, route.template) == ("POST", "/v2/{target}/{identifier}/attributes")
         listed = ["object_configuration:read-write"]
-    if "/records" in route.template:
-        # Record operations list record_permission:* plus object_configuration:read; a route
-        # holds one scope, so the emulator requires the record_permission one only.
-        assert len(listed) == 2 and "object_configuration:read" in listed, listed
-        listed = [s for s in listed if s.startswith("record_permission:")]
-    assert len(listed) == 1, listed
-    scope = listed[0]
     if target == "lists":
-        scope = scope.replace("object_configuration", "list_configuration")
-    return scope
+        listed = [s.replace("object_configuration", "list_configuration") for s in listed]
+    return tuple(listed)
+
+
+# PUTs the document has itself (elsewhere PUT is the simplified reference's synonym of PATCH).
+_DOCUMENTED_PUTS = {
+    ("PUT", template)
+    for template in (
+        "/v2/objects/{object}/records",
+        "/v2/objects/{object}/records/{record_id}",
+        "/v2/lists/{list}/entries",
+        "/v2/lists/{list}/entries/{entry_id}",
+    )
+}
 
 
 def _route_cases() -> list[tuple[Route, str | None]]:
@@ -393,17 +406,19 @@ ROUTE_CASES = _route_cases()
     ROUTE_CASES,
     ids=[f"{r.method} {r.template}" + (f" [{t}]" if t else "") for r, t in ROUTE_CASES],
 )
-def test_every_route_requires_exactly_the_documented_scope(workspace, route, target):
-    scope = _expected_scope(route, target)
+def test_every_route_requires_exactly_the_documented_scopes(workspace, route, target):
+    scopes = _expected_scopes(route, target)
     params = {"target": target} if target else {}
-    assert route.required_scope(params) == scope
+    assert sorted(route.required_scopes(params)) == sorted(scopes)
     path = _concrete(workspace, route.template, target)
     body = {"data": {}} if route.is_write else None
-    # Necessary: with every other scope granted, the request is refused, naming this one.
-    with workspace.client(_token_name("without", scope)) as http:
-        _assert_missing_scope(http.request(route.method, path, json=body), scope)
-    # Sufficient: this scope alone gets past auth (reads succeed; writes meet validation).
-    with workspace.client(_token_name("only", scope)) as http:
+    # Each is necessary: with every other scope granted, the request is refused, naming it.
+    for scope in scopes:
+        with workspace.client(_token_name("without", scope)) as http:
+            _assert_missing_scope(http.request(route.method, path, json=body), scope)
+    # Together they suffice: reads succeed; writes get past auth to meet validation.
+    workspace.app.config.tokens["exact"] = frozenset(scopes)
+    with workspace.client("exact") as http:
         response = http.request(route.method, path, json=body)
     expected = 200 if route.method in ("GET", "DELETE") else 400
     assert response.status_code == expected, response.text

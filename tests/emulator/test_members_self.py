@@ -16,6 +16,9 @@ ALL_SCOPES = {
     "webhook:read-write",
     "user_management:read",
     "record_permission:read-write",
+    "list_entry:read-write",
+    "note:read-write",
+    "task:read-write",
 }
 
 
