@@ -94,7 +94,9 @@ def _open_local(target: str, project_root: Path) -> AttioClient:
                 f"{exc.strerror or exc}"
             ) from None
     try:
-        emulator = Emulator(EmulatorConfig(db=db))
+        # Never deliver webhooks from here: a plan or apply must not POST to the URLs of the
+        # webhooks it manages (they are often real receivers).
+        emulator = Emulator(EmulatorConfig(db=db, deliver_webhooks=False))
     except (sqlite3.Error, OSError) as exc:
         shown = db if db == ":memory:" else display_path(db)
         raise AttioError(f"cannot open the local workspace {shown}: {exc}") from None

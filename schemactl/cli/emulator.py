@@ -58,6 +58,11 @@ def command() -> None:
     is_flag=True,
     help="Leave deals, users and workspaces disabled, as a new Attio workspace has them.",
 )
+@click.option(
+    "--no-webhook-delivery",
+    is_flag=True,
+    help="Keep webhooks but never POST events to their target URLs.",
+)
 def serve(
     host: str,
     port: int,
@@ -66,6 +71,7 @@ def serve(
     tokens: tuple[str, ...],
     latency: float,
     no_optional_objects: bool,
+    no_webhook_delivery: bool,
 ) -> None:
     """Serve an emulated workspace until Ctrl-C.
 
@@ -76,12 +82,13 @@ def serve(
     """
     if db is not None:
         db.parent.mkdir(parents=True, exist_ok=True)
-    config = EmulatorConfig(
-        db=str(db) if db else ":memory:",
-        tokens=dict(parse_token(t) for t in tokens),
+    config = build_config(
+        db=db,
         rate_limit=rate_limit,
-        faults=Faults(latency_seconds=latency),
-        enable_optional_objects=not no_optional_objects,
+        tokens=tokens,
+        latency=latency,
+        no_optional_objects=no_optional_objects,
+        no_webhook_delivery=no_webhook_delivery,
     )
     emulator = Emulator(config)
     try:
@@ -98,3 +105,23 @@ def serve(
     finally:
         emulator.close()
     click.echo("Stopped.")
+
+
+def build_config(
+    *,
+    db: Path | None,
+    rate_limit: str,
+    tokens: tuple[str, ...],
+    latency: float,
+    no_optional_objects: bool,
+    no_webhook_delivery: bool,
+) -> EmulatorConfig:
+    """The served workspace's config; unlike the embedded one, it delivers webhooks."""
+    return EmulatorConfig(
+        db=str(db) if db else ":memory:",
+        tokens=dict(parse_token(t) for t in tokens),
+        rate_limit=rate_limit,
+        faults=Faults(latency_seconds=latency),
+        enable_optional_objects=not no_optional_objects,
+        deliver_webhooks=not no_webhook_delivery,
+    )

@@ -6,6 +6,7 @@ import contextlib
 import json
 import random
 import socket
+import sqlite3
 import threading
 import time
 from collections import Counter
@@ -17,14 +18,14 @@ from typing import Any
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.wrappers import Request, Response
 
-from schemactl.emulator import errors, members
+from schemactl.emulator import delivery, errors, members
 from schemactl.emulator.faults import DroppedConnection, Faults
 from schemactl.emulator.ratelimit import RateLimiter, rate_limited
 from schemactl.emulator.routes import ALL_SCOPES, build_map
 from schemactl.emulator.routing import Route
 from schemactl.emulator.seed import seed
 from schemactl.emulator.store import Store
-from schemactl.emulator.workspace import Workspace
+from schemactl.emulator.workspace import KINDS, Workspace, public
 
 MAX_BODY_BYTES = 1024 * 1024
 
@@ -43,6 +44,13 @@ class EmulatorConfig:
     workspace_slug: str = "local"
     enable_optional_objects: bool = True
     clock: Callable[[], float] = time.time
+    # POST events to webhook target URLs. Off by default: the embedded workspace that plan and
+    # apply use must never call out to real URLs. `schemactl emulator serve` turns it on.
+    deliver_webhooks: bool = False
+    # Waits before each retry of a failed delivery; attempts = 1 + len(webhook_retry_delays),
+    # after which the webhook is marked degraded.
+    webhook_retry_delays: tuple[float, ...] = delivery.DEFAULT_RETRY_DELAYS
+    webhook_timeout: float = delivery.DEFAULT_TIMEOUT  # seconds per delivery request
 
 
 def parse_token(spec: str) -> tuple[str, frozenset[str] | None]:
@@ -74,6 +82,16 @@ class Emulator:
         self._counts: Counter[str] = Counter()
         self._count_lock = threading.Lock()
         self.started_at = int(self.config.clock())
+        self.dispatcher = (
+            delivery.Dispatcher(
+                status_of=self._webhook_status,
+                set_status=self._set_webhook_status,
+                retry_delays=self.config.webhook_retry_delays,
+                timeout=self.config.webhook_timeout,
+            )
+            if self.config.deliver_webhooks
+            else None
+        )
         with self.store.transaction():
             if self.store.is_empty():
                 self._seed()
@@ -87,7 +105,9 @@ class Emulator:
         )
 
     def reset(self) -> None:
-        """Back to a new workspace; counters restart too."""
+        """Back to a new workspace; counters restart and queued deliveries are dropped too."""
+        if self.dispatcher is not None:
+            self.dispatcher.discard_pending()
         with self.store.transaction():
             self.store.clear()
             # The same ids as a new emulator with this config: a reset run repeats exactly.
@@ -99,14 +119,52 @@ class Emulator:
     def request_counts(self) -> dict[str, Any]:
         with self._count_lock:
             counts = dict(sorted(self._counts.items()))
-        reads = sum(n for key, n in counts.items() if key.startswith("GET "))
+        reads = sum(n for key, n in counts.items() if not self._is_write_endpoint(key))
         return {"counts": counts, "reads": reads, "writes": sum(counts.values()) - reads}
 
+    def _is_write_endpoint(self, endpoint: str) -> bool:
+        route = self.routes.get(endpoint)
+        return route is not None and route.is_write
+
     def deliver(self, events: list[dict[str, Any]]) -> None:
-        """Hand the events of a committed write to the matching webhook subscriptions."""
-        # Webhook delivery is not built yet; committed events are dropped.
+        """Queue the events of a committed write for every webhook subscribed to them.
+
+        Only matching happens here, on the caller's thread; the POSTs are made in the
+        background, so the request that caused the events never waits for a receiver.
+        """
+        if self.dispatcher is None or not events:
+            return
+        with self.store.snapshot():
+            hooks = self.store.all("webhook")
+            # Every API write is made with the (one) emulated token.
+            actor = {"type": "api-token", "id": self.workspace.token_actor_id()}
+        self.dispatcher.submit(delivery.messages_for(hooks, events, actor))
+
+    def wait_for_deliveries(self, timeout: float = 10.0) -> bool:
+        """Wait until no delivery is queued, waiting to retry or in flight; False on timeout."""
+        return self.dispatcher is None or self.dispatcher.wait_idle(timeout)
+
+    def _webhook_status(self, webhook_id: str) -> str | None:
+        try:
+            with self.store.snapshot():
+                hook = self.store.get("webhook", webhook_id)
+        except sqlite3.ProgrammingError:  # closed while a delivery was in flight
+            return None
+        return hook["status"] if hook else None
+
+    def _set_webhook_status(self, webhook_id: str, status: str) -> None:
+        try:
+            with self.store.transaction():
+                hook = self.store.get("webhook", webhook_id)
+                if hook is not None and hook["status"] != status:
+                    self.store.update("webhook", webhook_id, hook | {"status": status})
+        except sqlite3.ProgrammingError:  # closed while a delivery was in flight
+            pass
 
     def close(self) -> None:
+        """Stop delivering (promptly; undelivered events are dropped), then close the store."""
+        if self.dispatcher is not None:
+            self.dispatcher.close()
         self.store.close()
 
     # --- WSGI --------------------------------------------------------------------------------
@@ -154,7 +212,7 @@ class Emulator:
     def _attio(
         self, request: Request, endpoint: str, route: Route | None, params: dict[str, str]
     ) -> Response:
-        is_write = request.method not in ("GET", "HEAD")
+        is_write = route is not None and route.is_write
         with self._count_lock:
             self._counts[endpoint] += 1
         token, scopes = self._authenticate(request)
@@ -182,7 +240,7 @@ class Emulator:
                         "server_error",
                     )
                 )
-        body = _read_body(request) if is_write else None
+        body = _read_body(request) if request.method not in ("GET", "HEAD") else None
         query = dict(request.args)
         if route is None:  # /v2/self
             with self.store.snapshot():
@@ -232,18 +290,8 @@ class Emulator:
             state = {
                 "workspace": self.store.get_meta("workspace"),
                 "counts": self.store.counts(),
-                "resources": {
-                    kind: self.store.all(kind)
-                    for kind in (
-                        "object",
-                        "attribute",
-                        "option",
-                        "status",
-                        "list",
-                        "webhook",
-                        "member",
-                    )
-                },
+                # Without the emulator's private keys: a webhook's secret, record values' storage.
+                "resources": {kind: [public(r) for r in self.store.all(kind)] for kind in KINDS},
             }
         return _json({"data": state}, 200)
 

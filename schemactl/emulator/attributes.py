@@ -123,11 +123,34 @@ def create_attribute(ws: Workspace, target: str, identifier: str, body: Any) -> 
     default_value = _default_value(attribute_type, data.get("default_value"), parent)
     attribute_id = ws.new_id()
     resource = _resource(ws, parent_id, attribute_id, values, config, default_value, target)
+    partner = None
     if relationship is not None:
         partner = _relationship_partner(ws, target, parent, resource, relationship)
         resource["_partner"] = partner["id"]["attribute_id"]
     ws.store.insert("attribute", attribute_id, resource, parent_id)
+    _emit(ws, "created", resource)
+    if partner is not None:  # the reverse side is a new attribute of the other object
+        _emit(ws, "created", partner)
     return present(ws, resource)
+
+
+def _emit(ws: Workspace, change: str, attribute: dict[str, Any]) -> None:
+    """`object-attribute.*` or `list-attribute.*`, with the id shape Attio's events use.
+
+    Stored attributes of lists keep their parent under `object_id` (as the API shows it);
+    list-attribute events name it `list_id`.
+    """
+    ids = attribute["id"]
+    if attribute.get("_target") == "lists":
+        parent = {"list_id": ids["object_id"]}
+        event_type = f"list-attribute.{change}"
+    else:
+        parent = {"object_id": ids["object_id"]}
+        event_type = f"object-attribute.{change}"
+    ws.emit(
+        event_type,
+        {"workspace_id": ids["workspace_id"], **parent, "attribute_id": ids["attribute_id"]},
+    )
 
 
 def _resource(
@@ -252,6 +275,7 @@ def update_attribute(
         updated["default_value"] = _default_value(current["type"], data["default_value"], parent)
         updated["is_default_value_enabled"] = updated["default_value"] is not None
     ws.store.update("attribute", current["id"]["attribute_id"], updated)
+    _emit(ws, "updated", updated)
     return present(ws, updated)
 
 

@@ -45,6 +45,7 @@ def create_list(ws: Workspace, body: Any) -> dict[str, Any]:
         "_parent_object_id": parent["id"]["object_id"],
     }
     ws.store.insert("list", list_id, resource)
+    ws.emit("list.created", resource["id"])
     return present(ws, resource)
 
 
@@ -67,6 +68,7 @@ def update_list(ws: Workspace, identifier: str, body: Any) -> dict[str, Any]:
     if "workspace_access" in data or "workspace_member_access" in data:
         updated["workspace_access"], updated["workspace_member_access"] = _access(ws, data, current)
     ws.store.update("list", current["id"]["list_id"], updated)
+    ws.emit("list.updated", updated["id"])
     return present(ws, updated)
 
 

@@ -7,7 +7,18 @@ from typing import Any
 
 from werkzeug.routing import Map, Rule
 
-from schemactl.emulator import attributes, choices, lists, members, objects, records, webhooks
+from schemactl.emulator import (
+    attributes,
+    choices,
+    entries,
+    lists,
+    members,
+    notes,
+    objects,
+    records,
+    tasks,
+    webhooks,
+)
 from schemactl.emulator.routing import Route
 from schemactl.emulator.workspace import Workspace
 
@@ -157,6 +168,9 @@ ROUTES: list[Route] = [
     ),
     # Records, entries, notes and tasks: each module holds its own operations.
     *records.ROUTES,
+    *entries.ROUTES,
+    *notes.ROUTES,
+    *tasks.ROUTES,
 ]
 SELF_TEMPLATE = "/v2/self"
 

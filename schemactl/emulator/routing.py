@@ -23,7 +23,9 @@ class Route:
 
     @property
     def is_write(self) -> bool:
-        return self.method != "GET"
+        """Changes the workspace. `POST …/query` only reads: Attio counts it against the read
+        budget, and a dropped-connection fault (which strikes after a commit) never hits it."""
+        return self.method != "GET" and not self.template.endswith("/query")
 
     def required_scopes(self, params: dict[str, str]) -> tuple[str, ...]:
         if self.scopes is None:

@@ -41,10 +41,12 @@ def create_webhook(ws: Workspace, body: Any) -> dict[str, Any]:
         "subscriptions": _subscriptions(ws, data),
         "status": "active",
         "created_at": ws.now(),
+        # Kept privately so deliveries can be signed; `public` drops it from every read.
+        "_secret": secrets.token_hex(32),
     }
     ws.store.insert("webhook", webhook_id, resource)
-    # The secret is generated here, returned once, and never stored readable.
-    return public(resource) | {"secret": secrets.token_hex(32)}
+    # The only response that ever shows the secret.
+    return public(resource) | {"secret": resource["_secret"]}
 
 
 def update_webhook(ws: Workspace, webhook_id: str, body: Any) -> dict[str, Any]:
@@ -79,12 +81,13 @@ def _target_url(data: dict[str, Any]) -> str:
     parts = urlsplit(url)
     if parts.scheme == "https" and parts.hostname:
         return url
-    if parts.scheme == "http" and _is_loopback(parts.hostname):
+    if parts.scheme == "http" and is_loopback(parts.hostname):
         return url  # an emulator-only allowance, for local receivers
     raise invalid("target_url", "must be an https:// URL")
 
 
-def _is_loopback(host: str | None) -> bool:
+def is_loopback(host: str | None) -> bool:
+    """`localhost` or a loopback address (127.0.0.0/8, ::1)."""
     if host == "localhost":
         return True
     try:

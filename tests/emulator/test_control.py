@@ -10,7 +10,19 @@ from schemactl.emulator import Emulator, EmulatorConfig
 from tests.emulator.conftest import make_client
 from tests.emulator.helpers import attribute_body, create_list, create_object, ok, webhook_body
 
-KINDS = {"object", "attribute", "option", "status", "list", "webhook", "member"}
+KINDS = {
+    "object",
+    "attribute",
+    "option",
+    "status",
+    "list",
+    "webhook",
+    "member",
+    "record",
+    "entry",
+    "note",
+    "task",
+}
 
 
 def _without_timestamps(node: Any) -> Any:

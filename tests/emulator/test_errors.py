@@ -113,8 +113,8 @@ def test_wrong_field_types_are_400_naming_the_field(client, seeded_state, path, 
         ("GET", "/"),
         ("GET", "/v2/attributes/00000000-0000-4000-8000-000000000000"),  # the seed reference's
         ("GET", "/v2/people/x/attributes"),  # a target that is neither objects nor lists
-        ("GET", "/v2/notes"),  # notes are out of scope
-        ("GET", "/v2/lists/x/entries"),
+        ("GET", "/v2/comments/x"),  # comments, meetings and threads are not emulated
+        ("GET", "/v2/meetings"),
     ],
 )
 def test_unknown_routes_are_404(client, method, path):
