@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,20 +16,25 @@ from schemactl.address import Address
 from schemactl.attio.client import AttioClient
 from schemactl.attio.read import ReadScope, read_identity, read_workspace
 from schemactl.attio.targets import open_client, resolve_token, token_variable
+from schemactl.attio.usage import check_usage
 from schemactl.errors import SchemactlError
 from schemactl.manifest import ManifestSet, load_manifests
 from schemactl.plan.build import build_plan
 from schemactl.plan.changes import Plan
 from schemactl.plan.compare import PrunePolicy, fingerprint
+from schemactl.plan.in_use import archives_to_check, holders, unsafe_archives, with_usage
 from schemactl.project import Environment, Project, load_project
 
 __all__ = [
     "ApplySession",
+    "DataLossError",
     "Desired",
     "PlanResult",
     "PolicyError",
     "StalePlanError",
     "WorkspaceMismatchError",
+    "check_data_loss",
+    "check_in_use",
     "load_desired",
     "load_project",
     "make_plan",
@@ -118,22 +123,33 @@ def open_environment(
 
     `expect_workspace` is checked with GET /v2/self before anything else is read.
     """
-    target = resolve_target(desired.project, desired.environment, workspace)
-    token = resolve_token(desired.environment) if not target.startswith("local") else None
+    return connect(desired.project, desired.environment, workspace, debug=debug)
+
+
+def connect(
+    project: Project,
+    environment: Environment,
+    workspace: str | None = None,
+    *,
+    debug: bool = False,
+) -> tuple[AttioClient, str, dict[str, Any]]:
+    """A client for `environment`'s workspace (manifests not needed), target, and identity."""
+    target = resolve_target(project, environment, workspace)
+    token = resolve_token(environment) if not target.startswith("local") else None
     client = open_client(
         target,
-        project_root=desired.project.root,
+        project_root=project.root,
         token=token,
         debug=debug,
-        token_env=token_variable(desired.environment),
+        token_env=token_variable(environment),
     )
     try:
         identity = read_identity(client)
-        expected = desired.environment.expect_workspace
+        expected = environment.expect_workspace
         reached = {identity.get("workspace_slug"), identity.get("workspace_id")}
         if expected and expected not in reached:
             raise WorkspaceMismatchError(
-                f"environment '{desired.environment.name}' expects workspace '{expected}', but "
+                f"environment '{environment.name}' expects workspace '{expected}', but "
                 f"{target} is workspace '{identity.get('workspace_slug')}'; nothing was changed"
             )
     except BaseException:
@@ -181,16 +197,72 @@ class StalePlanError(SchemactlError):
 
 @dataclass
 class ApplySession:
-    """A plan ready to apply: the open client, the live ids, and where records go."""
+    """A plan ready to apply: the open client, the live ids, and where records go.
+
+    `unchecked` holds, for each archive whose records could not be checked, Attio's reason.
+    """
 
     plan: Plan
     desired: Desired
     client: AttioClient
     ids: dict[Address, str]
     target: str
+    unchecked: dict[Address, str] = field(default_factory=dict)
 
     def close(self) -> None:
         self.client.close()
+
+
+class DataLossError(PolicyError):
+    """Apply would archive what records still hold values of, and nothing allows it."""
+
+    def __init__(self, lines: list[str]):
+        self._lines = lines
+        super().__init__(lines[-1])
+
+    def lines(self) -> list[str]:
+        return self._lines
+
+
+def check_in_use(client: AttioClient, plan: Plan) -> tuple[Plan, dict[Address, str]]:
+    """The plan with each archive's `in_use` checked now (one query each), and the reasons
+    for those that could not be checked."""
+    archives = archives_to_check(plan)
+    if not archives:
+        return plan, {}
+    usages = check_usage(client, [plan.live_address(c.address) for c in archives])
+    found = {c.address: u.in_use for c, u in zip(archives, usages, strict=True)}
+    unchecked = {c.address: u.problem for c, u in zip(archives, usages, strict=True) if u.problem}
+    notes = [f"could not check whether {a} is in use: {why}" for a, why in unchecked.items()]
+    return with_usage(plan, found, notes), unchecked
+
+
+def check_data_loss(session: ApplySession, allow_data_loss: bool = False) -> str | None:
+    """Refuse (DataLossError, before any write) archives of what is or may be in use, unless
+    allowed; return what allowed them, or None when there are none."""
+    unsafe = unsafe_archives(session.plan)
+    if not unsafe:
+        return None
+    if allow_data_loss:
+        return "--allow-data-loss"
+    environment = session.desired.environment
+    if environment.policy.allow_archive_in_use:
+        return "policy allow_archive_in_use"
+    lines = []
+    for change in unsafe:
+        who = holders(change.address)
+        if change.in_use:
+            lines.append(f"{change.address}: in use ({who} hold values for it)")
+        else:
+            why = session.unchecked.get(change.address, "it was not checked")
+            lines.append(f"{change.address}: may be in use (could not check its {who}: {why})")
+    them = "it" if len(unsafe) == 1 else "them"
+    lines.append(
+        f"refusing to archive what is or may be in use; nothing was changed. To archive {them} "
+        "anyway, run apply with --allow-data-loss, or set policy.allow_archive_in_use: true "
+        f"for environment '{environment.name}' in schemactl.yaml"
+    )
+    raise DataLossError(lines)
 
 
 def prepare_apply(
@@ -220,10 +292,11 @@ def prepare_apply(
             environment=desired.environment.name,
             locate=desired.manifests.declarations.locate,
         )
+        plan, unchecked = check_in_use(client, plan)
     except BaseException:
         client.close()
         raise
-    return ApplySession(plan, desired, client, live.ids, target)
+    return ApplySession(plan, desired, client, live.ids, target, unchecked)
 
 
 def prepare_saved(
@@ -269,7 +342,7 @@ def prepare_saved(
         stale = [
             address
             for address, expected in plan.fingerprints.items()
-            if fingerprint(live.workspace.find(_live_address(plan, Address.parse(address))))
+            if fingerprint(live.workspace.find(plan.live_address(Address.parse(address))))
             != expected
         ]
         if stale:
@@ -277,32 +350,19 @@ def prepare_saved(
                 [f"{address}: changed since the plan was made" for address in stale]
                 + ["the saved plan is stale; nothing was changed. Run plan again."]
             )
+        # Records change without the schema changing: what was unused at plan time may not be.
+        plan, unchecked = check_in_use(client, plan)
     except BaseException:
         client.close()
         raise
-    return ApplySession(plan, desired, client, live.ids, target)
-
-
-def _live_address(plan: Plan, address: Address) -> Address:
-    """Where a plan's address is in the workspace before apply: under a parent the plan renames,
-    still under the parent's old name (`objects/new/attributes/x` is `objects/old/attributes/x`).
-    """
-    renames = sorted(
-        ((c.address, c.renamed_from) for c in plan.changes if c.renamed_from is not None),
-        key=lambda rename: len(rename[0].parts),
-        reverse=True,  # deepest first: a child's renamed_from is spelled under the new parent
-    )
-    for new, old in renames:
-        if address != new and address.is_within(new):
-            address = Address(old.parts + address.parts[len(new.parts) :])
-    return address
+    return ApplySession(plan, desired, client, live.ids, target, unchecked)
 
 
 def _scope_of(plan: Plan) -> ReadScope:
     """Read just enough to fingerprint and address everything the plan touches."""
     addresses = [Address.parse(a) for a in plan.fingerprints]
     addresses += [c.address for c in plan.changes]
-    addresses += [_live_address(plan, a) for a in addresses]
+    addresses += [plan.live_address(a) for a in addresses]
     objects = {a.parts[0][1] for a in addresses if a.parts[0][0] == "objects"}
     lists = {a.parts[0][1] for a in addresses if a.parts[0][0] == "lists"}
     choices = {

@@ -42,6 +42,9 @@ class Policy:
     allow_archive: bool | None = None
     # Webhooks are deleted only when pruning is on AND this is true.
     allow_delete_webhooks: bool = False
+    # Archive attributes, options and statuses that records still hold values of (or that could
+    # not be checked) without `apply --allow-data-loss`.
+    allow_archive_in_use: bool = False
 
 
 @dataclass(frozen=True)
@@ -191,6 +194,7 @@ def project_schema() -> dict[str, Any]:
                             "properties": {
                                 "allow_archive": {"type": "boolean"},
                                 "allow_delete_webhooks": {"type": "boolean"},
+                                "allow_archive_in_use": {"type": "boolean"},
                             },
                         },
                     },

@@ -195,6 +195,14 @@ class AttioClient:
         """Delete (webhooks only, in the schema API); Attio answers `{}`."""
         return self._request("DELETE", path)
 
+    def query(self, path: str, body: dict[str, Any]) -> Any:
+        """A records or entries query (`filter`, `limit`, … at the top of the body, unwrapped).
+
+        Sent as POST, but it changes nothing: it takes the read budget, and is retried like a
+        read after a 5xx or a lost connection.
+        """
+        return self._request("POST", path, body=body, read=True)
+
     def map_reads(self, fn: Callable[[Item], Result], items: Iterable[Item]) -> list[Result]:
         """`[fn(item) for item in items]`, run on at most `max_workers` threads, in order.
 
@@ -249,12 +257,18 @@ class AttioClient:
     # --- one request, with its retries ----------------------------------------------------------
 
     def _request(
-        self, method: str, path: str, *, params: Params | None = None, body: Any = None
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Params | None = None,
+        body: Any = None,
+        read: bool = False,
     ) -> Any:
         request = self._build(method, path, params, body)
         sent_path = request.url.raw_path.decode("ascii").partition("?")[0]
         key = f"{method} {sent_path}"
-        is_write = method != "GET"
+        is_write = method != "GET" and not read
         read_retries = rate_limit_retries = 0
         while True:
             self._limiter.acquire(write=is_write)

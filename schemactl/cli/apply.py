@@ -15,9 +15,10 @@ from schemactl.address import Address
 from schemactl.apply import ExecutionReport, Executor, Outcome
 from schemactl.cli.main import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, Options
 from schemactl.cli.plan import selection_options
-from schemactl.engine import ApplySession, prepare_apply, prepare_saved
+from schemactl.engine import ApplySession, check_data_loss, prepare_apply, prepare_saved
 from schemactl.errors import SchemactlError, UsageError
 from schemactl.history import AuditLog, SecretStore
+from schemactl.plan.in_use import unsafe_archives
 from schemactl.plan.render_json import load_plan
 from schemactl.plan.render_text import SYMBOLS, render_text, summary_line
 
@@ -38,6 +39,12 @@ class ApplyRefused(SchemactlError):
     help="How many independent changes run at once (within Attio's write budget).",
 )
 @click.option(
+    "--allow-data-loss",
+    is_flag=True,
+    help="Archive attributes, options and statuses even when records or list entries hold "
+    "values of them, or when that could not be checked.",
+)
+@click.option(
     "--secrets-out",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Where new webhooks' secrets are saved (mode 0600) "
@@ -52,6 +59,7 @@ def command(
     parallelism: int,
     targets: tuple[Address, ...],
     excludes: tuple[Address, ...],
+    allow_data_loss: bool,
     secrets_out: Path | None,
 ) -> int:
     """Make the changes a plan shows, in dependency order, under Attio's rate limits.
@@ -60,11 +68,17 @@ def command(
     (from `plan -o`), it first checks that nothing the plan touches has changed since, and
     refuses with zero writes if anything did.
 
+    Before archiving an attribute, option or status, apply checks whether records (or list
+    entries) still hold values of it, and refuses with zero writes if any do, or if that could
+    not be checked, unless --allow-data-loss is given or the environment's policy sets
+    allow_archive_in_use: true.
+
     \b
     Examples:
       schemactl apply
       schemactl -e prod plan -o prod.plan && schemactl -e prod apply prod.plan
       schemactl apply --auto-approve --prune
+      schemactl apply --prune --allow-data-loss
     """
     if plan_file is not None and (targets or excludes or prune):
         raise UsageError("--target, --exclude and --prune belong to the plan; not with PLAN_FILE")
@@ -91,7 +105,9 @@ def command(
             debug=options.debug,
         )
     try:
-        return _apply(session, options, plan_file, auto_approve, parallelism, secrets_out)
+        return _apply(
+            session, options, plan_file, auto_approve, parallelism, allow_data_loss, secrets_out
+        )
     finally:
         session.close()
 
@@ -102,6 +118,7 @@ def _apply(
     plan_file: Path | None,
     auto_approve: bool,
     parallelism: int,
+    allow_data_loss: bool,
     secrets_out: Path | None,
 ) -> int:
     plan = session.plan
@@ -111,6 +128,12 @@ def _apply(
         if plan_file is not None:
             click.echo(summary_line(plan))
         return EXIT_OK
+    allowed_by = check_data_loss(session, allow_data_loss)
+    unsafe = [str(c.address) for c in unsafe_archives(plan)]
+    if allowed_by:
+        click.echo(
+            f"Archiving what is or may be in use, as {allowed_by} allows: {', '.join(unsafe)}"
+        )
     root = session.desired.project.root
     secrets = SecretStore(secrets_out or root / ".schemactl" / "secrets.json")
     if any(c.address.kind == "webhook" and c.action == "create" for c in plan.changes):
@@ -122,7 +145,15 @@ def _apply(
         environment=plan.environment,
         workspace=dict(plan.workspace),
     )
-    audit.write({"event": "plan", "summary": plan.summary, "target": session.target})
+    audit.write(
+        {
+            "event": "plan",
+            "summary": plan.summary,
+            "target": session.target,
+            "archives_in_use": unsafe,
+            "allowed_by": allowed_by,
+        }
+    )
     # A terminal gets the rewritten status line whatever the colour settings: --no-color and
     # NO_COLOR are about colour, and logs (no terminal) get one plain line per change.
     progress = _Progress(len(plan.changes), live=bool(getattr(sys.stdout, "isatty", bool)()))
@@ -133,6 +164,7 @@ def _apply(
                 "event": "change",
                 "address": str(outcome.change.address),
                 "action": outcome.change.action,
+                "in_use": outcome.change.in_use,
                 "status": outcome.status,
                 "message": outcome.message,
                 "seconds": round(outcome.seconds, 3),

@@ -89,8 +89,10 @@ def command(
 ) -> int:
     """Compare the workspace with the manifests and print the changes apply would make.
 
-    Reads only (GET requests). Unmanaged items (in the workspace, not in the manifests) are
-    listed and left alone unless --prune or the environment's policy allows archiving.
+    Reads only: GET requests, plus one records (or list entries) query per archive, which
+    marks archives of what records still hold values of as "in use". Unmanaged items (in the
+    workspace, not in the manifests) are listed and left alone unless --prune or the
+    environment's policy allows archiving.
 
     \b
     Examples:

@@ -136,6 +136,21 @@ class Plan:
     def has_destructive(self) -> bool:
         return any(c.destructive or c.action == "manual" for c in self.changes)
 
+    def live_address(self, address: Address) -> Address:
+        """Where `address` is in the workspace before apply: under a parent the plan renames,
+        still under the parent's old name (`objects/new/attributes/x` is
+        `objects/old/attributes/x`).
+        """
+        renames = sorted(
+            ((c.address, c.renamed_from) for c in self.changes if c.renamed_from is not None),
+            key=lambda rename: len(rename[0].parts),
+            reverse=True,  # deepest first: a child's renamed_from is spelled under the new parent
+        )
+        for new, old in renames:
+            if address != new and address.is_within(new):
+                address = Address(old.parts + address.parts[len(new.parts) :])
+        return address
+
     def to_json(self) -> dict[str, Any]:
         return {
             "format_version": FORMAT_VERSION,

@@ -7,6 +7,7 @@ import re
 
 from schemactl.address import Address
 from schemactl.plan.changes import Change, Plan
+from schemactl.plan.in_use import usage_phrase
 from schemactl.plan.render_text import (
     PRUNE_HINT,
     SUMMARY_ORDER,
@@ -20,6 +21,7 @@ from schemactl.plan.render_text import (
     printable,
     reason_adds_information,
     summary_line,
+    usage_tag,
     workspace_label,
 )
 
@@ -84,7 +86,8 @@ def _warning(plan: Plan) -> str:
     ]
     for change in plan.changes:
         if change.destructive or change.action == "manual":
-            lines.append(f"> - **{change.action}** {_address_markdown(change)}")
+            tag = f" ({usage_tag(change)})" if usage_tag(change) else ""
+            lines.append(f"> - **{change.action}** {_address_markdown(change)}{tag}")
     return "\n".join(lines)
 
 
@@ -104,7 +107,8 @@ def _groups(changes: tuple[Change, ...]) -> dict[Address, list[Change]]:
 
 def _group_details(root: Address, changes: list[Change]) -> str:
     counts = {action: sum(c.action == action for c in changes) for action in SUMMARY_ORDER}
-    summary = f"{html_code(str(root))}: {html.escape(', '.join(count_phrases(counts)))}"
+    phrases = count_phrases(counts, usage_phrase(changes))
+    summary = f"{html_code(str(root))}: {html.escape(', '.join(phrases))}"
     needs_attention = any(c.destructive or c.action == "manual" for c in changes)
     if needs_attention:
         summary += " ⚠️"
@@ -124,6 +128,8 @@ def _change_markdown(change: Change) -> str:
     heading = f"**{SYMBOLS[change.action]} {change.action}** {_address_markdown(change)}"
     if change.destructive:
         heading += " — **destructive**"
+    if usage_tag(change):
+        heading += f", **{usage_tag(change)}**"
     parts = [heading]
     remarks = [change.reason] if reason_adds_information(change) else []
     remarks += change_notes(change)

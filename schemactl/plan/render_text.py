@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from schemactl.plan.changes import KNOWN_AFTER_APPLY, SENSITIVE, Action, Change, Plan
+from schemactl.plan.in_use import holders, needs_check, usage_phrase
 
 # Lines longer than this break: old and new values go on lines of their own, and JSON
 # containers open up one item per line. Strings are never broken, so they stay copyable.
@@ -67,6 +68,7 @@ _RESTATING_REASONS: dict[Action, frozenset[str]] = {
     "update": frozenset({"fields differ", "subscriptions differ"}),
     "unarchive": frozenset({"archived in the workspace"}),
 }
+_OPT_IN = "Apply refuses it without --allow-data-loss or policy allow_archive_in_use: true."
 _ACTION_NOTES: dict[Action, str] = {
     "archive": "Archived, not deleted: Attio keeps its data, and declaring it again restores it.",
     "delete": "Deleted for good: events stop, and re-creating it gives a new secret.",
@@ -194,8 +196,9 @@ def _changed_values(change: Change) -> list[tuple[str, Any, Any]]:
     return [(name, before.get(name), after.get(name)) for name in change.changed_fields]
 
 
-def count_phrases(counts: Mapping[str, int]) -> list[str]:
-    """`3 to create`, `1 manual change`, … for the non-zero counts, in summary order."""
+def count_phrases(counts: Mapping[str, int], usage: str = "") -> list[str]:
+    """`3 to create`, `1 manual change`, … for the non-zero counts, in summary order; `usage`
+    (`1 in use`) follows the archives in brackets."""
     phrases = []
     for action in SUMMARY_ORDER:
         count = counts.get(action, 0)
@@ -203,6 +206,8 @@ def count_phrases(counts: Mapping[str, int]) -> list[str]:
             continue
         if action == "manual":
             phrases.append(f"{count} manual change{'' if count == 1 else 's'}")
+        elif action == "archive" and usage:
+            phrases.append(f"{count} to archive ({usage})")
         else:
             phrases.append(f"{count} to {action}")
     return phrases
@@ -210,7 +215,7 @@ def count_phrases(counts: Mapping[str, int]) -> list[str]:
 
 def summary_line(plan: Plan) -> str:
     """The one-line summary every rendering ends with."""
-    phrases = count_phrases(plan.summary)
+    phrases = count_phrases(plan.summary, usage_phrase(plan.changes))
     return f"Plan: {', '.join(phrases)}." if phrases else NO_CHANGES
 
 
@@ -255,13 +260,25 @@ def reason_adds_information(change: Change) -> bool:
     return bool(said) and said not in restating
 
 
+def usage_tag(change: Change) -> str:
+    """`in use` or `may be in use` for an archive apply refuses without opt-in, else empty."""
+    if not needs_check(change) or change.in_use is False:
+        return ""
+    return "in use" if change.in_use else "may be in use"
+
+
 def change_notes(change: Change) -> list[str]:
     """What a reviewer should know beyond the fields: data kept or lost, manual work."""
     notes: list[str] = []
+    who = holders(change.address)
     if change.in_use is True:
-        notes.append("In use: records hold values for it.")
+        notes.append(f"In use: {who} hold values for it.")
     elif change.in_use is False:
-        notes.append("Not in use: no records hold values for it.")
+        notes.append(f"Not in use: no {who} hold values for it.")
+    elif needs_check(change):
+        notes.append(f"May be in use: its {who} could not be checked.")
+    if usage_tag(change):
+        notes.append(_OPT_IN)
     if change.action in _ACTION_NOTES:
         notes.append(_ACTION_NOTES[change.action])
     return notes
@@ -331,6 +348,8 @@ def _change_block(change: Change, paint: _Painter) -> list[str]:
     title = f"  # {_headline(change)}"
     if change.destructive:
         title += " " + paint("(destructive)", "1;31")
+    if usage_tag(change):
+        title += " " + paint(f"({usage_tag(change)})", "1;31")
     lines = [title]
     if reason_adds_information(change):
         lines += _comment_lines(change.reason)

@@ -77,7 +77,8 @@ class Exchange:
 
     @property
     def is_write(self) -> bool:
-        return self.method != "GET"
+        # POST …/query reads (the archive in-use check), as Attio counts it.
+        return self.method != "GET" and not self.path.endswith("/query")
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -110,7 +111,9 @@ class Wire:
         raw = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
         environ["wsgi.input"] = io.BytesIO(raw)
         path = environ.get("REQUEST_URI", environ["PATH_INFO"]).partition("?")[0]
-        body = json.loads(raw)["data"] if raw.strip() else None
+        decoded = json.loads(raw) if raw.strip() else None
+        # Writes carry `{"data": …}`; queries (records/query, entries/query) a bare body.
+        body = decoded.get("data", decoded) if isinstance(decoded, dict) else decoded
         exchange = Exchange(environ["REQUEST_METHOD"], path, body)
         with self._lock:
             self.log.append(exchange)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from schemactl.address import Address
 from schemactl.plan.changes import Action, Change
+from schemactl.plan.in_use import VALUE_KINDS
 
 GOLDEN_DIR = Path(__file__).parent / "golden"
 
@@ -62,4 +63,8 @@ def single_change(action: Action, address: Address) -> Change:
     if action == "rename":
         renamed_from = Address((*address.parts[:-1], (address.parts[-1][0], "previous")))
     steps = ("Do it by hand.",) if action == "manual" else ()
-    return Change(address, action, before, after, "", renamed_from=renamed_from, steps=steps)
+    # An archive checked and found unused: only the action itself is on show.
+    in_use = False if action == "archive" and address.kind in VALUE_KINDS else None
+    return Change(
+        address, action, before, after, "", in_use=in_use, renamed_from=renamed_from, steps=steps
+    )

@@ -176,7 +176,7 @@ def test_title_names_workspace_and_environment() -> None:
 def test_warning_banner_lists_destructive_and_manual_changes() -> None:
     markdown = render_markdown(review_plan())
     banner = markdown[markdown.index("> [!WARNING]") : markdown.index("| Action | Count |")]
-    assert "> - **archive** `objects/projects/attributes/legacy_score`\n" in banner
+    assert "> - **archive** `objects/projects/attributes/legacy_score` (in use)\n" in banner
     assert "> - **delete** `webhooks/https://zapier.example.com/hooks/123`\n" in banner
     assert "> - **manual** `objects/projects/attributes/size`\n" in banner
     assert "create" not in banner
@@ -212,7 +212,7 @@ def test_changes_are_grouped_by_object_list_or_webhook() -> None:
     summaries = re.findall(r"<summary>(.*)</summary>", render_markdown(review_plan()))
     assert summaries == [
         "<code>objects/projects</code>: 2 to create, 1 to update, 1 to rename, 1 to unarchive, "
-        "1 to archive, 1 manual change ⚠️",
+        "1 to archive (1 in use), 1 manual change ⚠️",
         "<code>lists/vip</code>: 1 to create",
         "<code>webhooks/https://hooks.example.com/attio?a=1|2</code>: 1 to create",
         "<code>webhooks/https://zapier.example.com/hooks/123</code>: 1 to delete ⚠️",

@@ -470,9 +470,13 @@ def test_reason_is_shown_only_when_it_adds_information() -> None:
 def test_destructive_changes_are_marked_and_explained() -> None:
     change = Change(DEALS.attribute("x"), "archive", {"title": "X"}, None, "", True, in_use=True)
     text = render_text(Plan(workspace={"slug": "acme"}, changes=(change,)))
-    assert "  # objects/deals/attributes/x will be archived (destructive)\n" in text
-    assert "  # In use: records hold values for it.\n" in text
+    assert "  # objects/deals/attributes/x will be archived (destructive) (in use)\n" in text
+    assert (
+        "  # In use: records hold values for it.\n"
+        "  # Apply refuses it without --allow-data-loss or policy allow_archive_in_use: true.\n"
+    ) in text
     assert "  # Archived, not deleted:" in text
+    assert text.endswith("\nPlan: 1 to archive (1 in use).\n")
 
 
 def test_control_and_bidi_characters_in_titles_cannot_reach_the_terminal() -> None:
