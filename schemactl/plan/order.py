@@ -2,7 +2,8 @@
 
 Creates and renames of an object come before its attributes; record-reference targets before
 the attributes that point at them; attributes before their options and statuses; parent
-objects before lists; referenced items before webhooks. Archives run children first. Anything
+objects before lists; referenced items before webhooks; new options and statuses of one
+attribute one after another, in the manifests' order. Archives run children first. Anything
 under a renamed item waits for the rename, however deep. Ties keep the order compare produced,
 which follows the manifests.
 """
@@ -94,6 +95,7 @@ def order(changes: Sequence[Change]) -> list[Change]:
     planned = {c.address: c for c in changes}
     position = {c.address: i for i, c in enumerate(changes)}
     graph = {c.address: dependencies(c, planned) for c in changes}
+    _chain_siblings(changes, graph)
     sorter = graphlib.TopologicalSorter(graph)
     try:
         sorter.prepare()
@@ -111,6 +113,19 @@ def order(changes: Sequence[Change]) -> list[Change]:
         ordered.append(replace(planned[address], depends_on=tuple(graph[address])))
         sorter.done(address)
     return ordered
+
+
+def _chain_siblings(changes: Sequence[Change], graph: dict[Address, list[Address]]) -> None:
+    """New options and statuses of one attribute are created one after another, as declared:
+    Attio keeps creation order (a pipeline's stages), and has no way to reorder them later."""
+    previous: dict[Address | None, Address] = {}
+    for change in changes:
+        if change.action != "create" or change.address.kind not in ("option", "status"):
+            continue
+        attribute = change.address.parent
+        if attribute in previous:
+            graph[change.address].append(previous[attribute])
+        previous[attribute] = change.address
 
 
 def with_dependencies(
