@@ -28,6 +28,8 @@ class ReadScope:
     # (objects|lists, parent slug, attribute slug) whose options or statuses are compared.
     choices: frozenset[tuple[str, str, str]] = frozenset()
     webhooks: bool = True
+    # Everything: every object and list, and the options/statuses of every attribute (export).
+    everything: bool = False
 
     @classmethod
     def for_desired(cls, desired: m.Workspace) -> ReadScope:
@@ -50,7 +52,35 @@ class ReadScope:
                         {attribute.renamed_from} if attribute.renamed_from else set()
                     )
                     choices |= {(target, p, a) for p in slugs for a in names}
+        # Webhook filters may name items the manifests do not declare (a standard object's
+        # system attribute): their parents must be read too, so the refs get live ids.
+        for address in _filter_refs(desired):
+            root = address.parts[0]
+            (objects if root[0] == "objects" else lists).add(root[1])
+            if address.kind in ("option", "status") and len(address.parts) == 3:
+                choices.add((root[0], root[1], address.parts[1][1]))
         return cls(frozenset(objects), frozenset(lists), frozenset(choices))
+
+
+def _filter_refs(desired: m.Workspace) -> list[Address]:
+    """The addresses `{ref: …}` values in webhook filters name, below an object or a list."""
+    found: list[Address] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, m.Ref):
+            if value.address.parts[0][0] in ("objects", "lists") and len(value.address.parts) > 1:
+                found.append(value.address)
+        elif isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list | tuple):
+            for item in value:
+                walk(item)
+
+    for hook in desired.webhooks:
+        for subscription in hook.subscriptions:
+            walk(subscription.filter)
+    return found
 
 
 @dataclass
@@ -75,8 +105,12 @@ def read_workspace(
     lists_raw: list[dict[str, Any]] = client.get("lists")
     object_slugs = {o["id"]["object_id"]: o["api_slug"] for o in objects_raw}
 
-    parents = [("objects", o) for o in objects_raw if o["api_slug"] in scope.objects]
-    parents += [("lists", lst) for lst in lists_raw if lst["api_slug"] in scope.lists]
+    parents = [
+        ("objects", o) for o in objects_raw if scope.everything or o["api_slug"] in scope.objects
+    ]
+    parents += [
+        ("lists", lst) for lst in lists_raw if scope.everything or lst["api_slug"] in scope.lists
+    ]
 
     def attributes_of(entry: tuple[str, dict[str, Any]]) -> list[dict[str, Any]]:
         target, parent = entry
@@ -98,8 +132,12 @@ def read_workspace(
         (target, parent_slug, attribute)
         for (target, parent_slug), attributes in attributes_raw.items()
         for attribute in attributes
-        if (target, parent_slug, attribute["api_slug"]) in scope.choices
-        and attribute["type"] in ("select", "status")
+        if attribute["type"] in ("select", "status")
+        and (
+            (target, parent_slug, attribute["api_slug"]) in scope.choices
+            # export leaves system attributes out, so their choices are not worth a request
+            or (scope.everything and not attribute.get("is_system_attribute"))
+        )
     ]
 
     def choices_of(entry: tuple[str, str, dict[str, Any]]) -> list[dict[str, Any]]:

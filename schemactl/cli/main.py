@@ -162,9 +162,19 @@ def cli(
 
 
 def _register() -> None:
-    from schemactl.cli import apply, emulator, environments, init, plan, schema, validate
+    from schemactl.cli import (
+        apply,
+        diff,
+        emulator,
+        environments,
+        export,
+        init,
+        plan,
+        schema,
+        validate,
+    )
 
-    for module in (init, validate, plan, apply, schema, environments, emulator):
+    for module in (init, validate, plan, apply, diff, export, schema, environments, emulator):
         cli.add_command(module.command)
 
 

@@ -59,6 +59,13 @@ _SCALAR_PATTERNS: dict[str, re.Pattern[str]] = {
         r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
     ),
 }
+
+
+def reads_as_non_string(text: str) -> bool:
+    """Whether `text`, written as a plain YAML scalar, would load as something else."""
+    return text == "<<" or any(p.match(text) for p in _SCALAR_PATTERNS.values())
+
+
 _CoreSchemaLoader.yaml_implicit_resolvers = {}
 for _tag, _first in (
     (_BOOL, "tTfF"),

@@ -11,11 +11,12 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from schemactl import model as m
 from schemactl.address import Address
+from schemactl.attio.standard import STANDARD_OBJECTS
 from schemactl.plan.changes import Change, Unmanaged
 from schemactl.plan.fields import fields_of
 
@@ -397,7 +398,10 @@ class _Comparer:
     def compare_webhooks(self) -> None:
         live_by_url: dict[str, m.Webhook] = {}
         duplicates: list[m.Webhook] = []
-        for hook in self.live.webhooks:
+        targets = ref_targets(self.desired)
+        for hook in (
+            _with_ids_outside(h, targets, self.live, self.implied) for h in self.live.webhooks
+        ):
             if hook.target_url in live_by_url:
                 duplicates.append(hook)
             else:
@@ -421,6 +425,55 @@ class _Comparer:
                 if hook in duplicates:
                     note = "another webhook with the same target URL; only one is managed"
                 self.leave(address, note)
+
+
+def ref_targets(workspace: m.Workspace) -> set[Address]:
+    """What a `{ref: …}` may name: the workspace's items, standard objects and their system
+    attributes (the rule manifests are validated by)."""
+    targets = {address for address, _ in workspace.items()}
+    for slug, attributes in STANDARD_OBJECTS.items():
+        targets.add(Address.object(slug))
+        targets.update(Address.object(slug).attribute(a) for a in attributes)
+    return targets
+
+
+def _with_ids_outside(
+    hook: m.Webhook, targets: set[Address], live: m.Workspace, implied: set[Address]
+) -> m.Webhook:
+    """`hook` with each live Ref to an item no manifest can declare turned back into its id.
+
+    A manifest names such an item (an archived option, a custom object's system attribute, the
+    reverse side of a relationship) by its id, as `export` writes it, so ids are compared.
+    """
+
+    def restore(value: Any) -> Any:
+        if isinstance(value, m.Ref):
+            item = live.find(value.address)
+            if value.address in targets or item is None or not item.id:
+                return value
+            if value.address in implied or _undeclarable(value.address, live):
+                return item.id
+            return value
+        if isinstance(value, dict):
+            return {k: restore(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [restore(v) for v in value]
+        return value
+
+    if not any(s.filter for s in hook.subscriptions):
+        return hook
+    return replace(
+        hook, subscriptions=tuple(replace(s, filter=restore(s.filter)) for s in hook.subscriptions)
+    )
+
+
+def _undeclarable(address: Address, live: m.Workspace) -> bool:
+    """Whether the item, or one above it, is archived or a system attribute."""
+    for depth in range(1, len(address.parts) + 1):
+        item = live.find(Address(address.parts[:depth]))
+        if getattr(item, "is_archived", False) or getattr(item, "is_system", False):
+            return True
+    return False
 
 
 def annotate_refs(value: Any, resolve: dict[str, str | None]) -> Any:
