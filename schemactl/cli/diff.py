@@ -6,29 +6,14 @@ import click
 
 from schemactl.address import Address
 from schemactl.cli.main import EXIT_CHANGES, EXIT_OK, Options
-from schemactl.cli.plan import selection_options
+from schemactl.cli.plan import output_options, rendered, selection_options
 from schemactl.diff import make_diff
-from schemactl.plan.render_json import render_json
-from schemactl.plan.render_markdown import render_markdown
-from schemactl.plan.render_text import render_text
 
 
 @click.command("diff")
 @click.option("--from", "source", required=True, metavar="ENV", help="The environment to copy.")
 @click.option("--to", "destination", required=True, metavar="ENV", help="The one to compare.")
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json", "markdown"]),
-    default="text",
-    show_default=True,
-    help="What to print.",
-)
-@click.option(
-    "--detailed-exitcode",
-    is_flag=True,
-    help="Exit 2 when the workspaces differ, 0 when they do not, 1 on error.",
-)
+@output_options
 @selection_options
 @click.pass_obj
 def command(
@@ -62,16 +47,12 @@ def command(
         debug=options.debug,
     )
     plan = result.plan
-    if output_format == "json":
-        click.echo(render_json(plan), nl=False)
-    elif output_format == "markdown":
-        click.echo(render_markdown(plan), nl=False)
-    else:
+    if output_format == "text":
         click.echo(
             f"Comparing {source} ({result.source}) with {destination} ({result.destination})"
         )
         click.echo(f"What applying {source}'s data model to {destination} would change:\n")
-        click.echo(render_text(plan, color=options.color), nl=False)
+    click.echo(rendered(plan, output_format, color=options.color), nl=False)
     if options.debug:
         click.echo(f"{result.requests} API requests", err=True)
     return EXIT_CHANGES if detailed_exitcode and plan.has_changes else EXIT_OK

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
 import sys
@@ -45,8 +46,35 @@ def color_enabled(no_color_flag: bool, stream: Any = None) -> bool:
     return bool(getattr(stream, "isatty", lambda: False)())
 
 
+# Each command lives in its own module, imported only when it runs (or help lists it): a
+# command module may then import this one without a cycle, and startup stays quick.
+COMMAND_MODULES = {
+    name: f"schemactl.cli.{module}"
+    for name, module in (
+        ("init", "init"),
+        ("validate", "validate"),
+        ("plan", "plan"),
+        ("apply", "apply"),
+        ("diff", "diff"),
+        ("export", "export"),
+        ("schema", "schema"),
+        ("environments", "environments"),
+        ("emulator", "emulator"),
+    )
+}
+
+
 class SchemactlGroup(click.Group):
     """A click group that maps every outcome to schemactl's documented exit codes."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*COMMAND_MODULES, *self.commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module = COMMAND_MODULES.get(cmd_name)
+        if module is None:
+            return super().get_command(ctx, cmd_name)
+        return importlib.import_module(module).command
 
     def main(  # type: ignore[override]
         self,
@@ -159,26 +187,6 @@ def cli(
         color=color_enabled(no_color),
         debug=debug,
     )
-
-
-def _register() -> None:
-    from schemactl.cli import (
-        apply,
-        diff,
-        emulator,
-        environments,
-        export,
-        init,
-        plan,
-        schema,
-        validate,
-    )
-
-    for module in (init, validate, plan, apply, diff, export, schema, environments, emulator):
-        cli.add_command(module.command)
-
-
-_register()
 
 
 def run() -> None:

@@ -13,6 +13,7 @@ from schemactl.cli.main import EXIT_CHANGES, EXIT_OK, Options
 from schemactl.engine import make_plan
 from schemactl.errors import SchemactlError
 from schemactl.history import write_private
+from schemactl.plan.changes import Plan
 from schemactl.plan.render_json import render_json
 from schemactl.plan.render_markdown import render_markdown
 from schemactl.plan.render_text import render_text
@@ -56,6 +57,32 @@ def selection_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
+def output_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--format and --detailed-exitcode: how a plan is shown, shared by plan and diff."""
+    command = click.option(
+        "--detailed-exitcode",
+        is_flag=True,
+        help="Exit 2 when there are changes, 0 when there are none, 1 on error.",
+    )(command)
+    return click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(["text", "json", "markdown"]),
+        default="text",
+        show_default=True,
+        help="What to print.",
+    )(command)
+
+
+def rendered(plan: Plan, output_format: str, *, color: bool) -> str:
+    """The plan as --format asks."""
+    if output_format == "json":
+        return render_json(plan)
+    if output_format == "markdown":
+        return render_markdown(plan)
+    return render_text(plan, color=color)
+
+
 @click.command("plan")
 @click.option(
     "-o",
@@ -63,19 +90,7 @@ def selection_options(command: Callable[..., Any]) -> Callable[..., Any]:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Also save the plan as JSON (mode 0600), for `apply PLAN_FILE`.",
 )
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json", "markdown"]),
-    default="text",
-    show_default=True,
-    help="What to print.",
-)
-@click.option(
-    "--detailed-exitcode",
-    is_flag=True,
-    help="Exit 2 when there are changes, 0 when there are none, 1 on error.",
-)
+@output_options
 @selection_options
 @click.pass_obj
 def command(
@@ -123,11 +138,9 @@ def command(
             ) from None
     if output_format == "json":
         click.echo(plan_json, nl=False)
-    elif output_format == "markdown":
-        click.echo(render_markdown(plan), nl=False)
     else:
-        click.echo(render_text(plan, color=options.color), nl=False)
-        if out is not None:
+        click.echo(rendered(plan, output_format, color=options.color), nl=False)
+        if out is not None and output_format == "text":
             click.echo(f"\nSaved the plan to {out}. Apply it with: schemactl apply {out}")
     if options.debug:
         click.echo(f"{result.requests} API requests to {result.target}", err=True)

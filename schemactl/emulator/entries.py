@@ -108,17 +108,7 @@ def list_values(
     first by `active_from`)."""
     lst = ws.list(list_identifier)
     entry = _entry(ws, lst, entry_id)
-    attribute_id = ws.attribute(lst, attribute)["id"]["attribute_id"]
-    historic = query.get("show_historic", "false")
-    if historic not in ("true", "false"):
-        raise errors.validation("Query parameter 'show_historic' must be true or false.")
-    stored = entry["_values"].get(attribute_id, [])
-    if historic == "true":
-        chosen = sorted(stored, key=lambda item: item["active_from"])
-    else:
-        chosen = values.active(stored)
-    shown = values.present_items(ws, chosen)
-    return page(shown, query.get("limit"), query.get("offset"), default=None)
+    return values.value_history(ws, ws.attribute(lst, attribute), entry, query)
 
 
 def record_entries(

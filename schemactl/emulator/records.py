@@ -11,7 +11,7 @@ from typing import Any
 
 from schemactl.emulator import entries, errors, filters, values
 from schemactl.emulator.routing import Route
-from schemactl.emulator.workspace import UUID_TEXT, Workspace, is_true, page, payload, public
+from schemactl.emulator.workspace import UUID_TEXT, Workspace, payload, public
 
 KIND = "record"
 DEFAULT_QUERY_LIMIT = 500
@@ -94,19 +94,7 @@ def list_values(
     every value ever held, oldest first."""
     obj = ws.object(object_identifier)
     record = _record(ws, obj, record_id)
-    found = ws.attribute(obj, attribute)
-    historic = _flag_param(query, "show_historic")
-    if historic and found["type"] in values.READ_ONLY_TYPES:
-        raise errors.validation(
-            "Cannot set show_historic param to true when querying a COMINT attribute."
-        )
-    stored = record["_values"].get(found["id"]["attribute_id"], [])
-    if historic:
-        chosen = sorted(stored, key=lambda item: item["active_from"])
-    else:
-        chosen = values.active(stored)
-    shown = values.present_items(ws, chosen)
-    return page(shown, query.get("limit"), query.get("offset"), default=None)
+    return values.value_history(ws, ws.attribute(obj, attribute), record, query)
 
 
 def query_records(ws: Workspace, object_identifier: str, body: Any) -> list[dict[str, Any]]:
@@ -335,13 +323,6 @@ def _matching_attribute(
             f'The matching attribute "{found["api_slug"]}" must be unique, and it is not.'
         )
     return found
-
-
-def _flag_param(query: dict[str, str], name: str) -> bool:
-    raw = query.get(name)
-    if raw is not None and raw.lower() not in ("true", "false"):
-        raise errors.validation(f"Query parameter '{name}' must be true or false.")
-    return is_true(raw)
 
 
 def _int_field(query: dict[str, Any], key: str, default: int, *, minimum: int) -> int:

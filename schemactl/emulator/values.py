@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from schemactl.emulator import errors
-from schemactl.emulator.workspace import Workspace, public
+from schemactl.emulator.workspace import Workspace, is_true, page, public
 
 SUPPORTED_TYPES = (
     "text number checkbox currency date timestamp rating status select record-reference "
@@ -873,3 +873,21 @@ COUNTRY_CALLING_CODES: dict[str, str] = dict(
 _COUNTRY_OF_CODE: dict[str, str] = {}
 for _country, _code in COUNTRY_CALLING_CODES.items():
     _COUNTRY_OF_CODE.setdefault(_code, _country)
+
+
+def value_history(
+    ws: Workspace, attribute: dict[str, Any], holder: dict[str, Any], query: dict[str, str]
+) -> list[dict[str, Any]]:
+    """`GET …/attributes/{attribute}/values` of a record or entry: the active values, or with
+    `show_historic=true` every value ever held, oldest first; paged by `limit` and `offset`."""
+    raw = query.get("show_historic")
+    if raw is not None and raw.lower() not in ("true", "false"):
+        raise errors.validation("Query parameter 'show_historic' must be true or false.")
+    historic = is_true(raw)
+    if historic and attribute["type"] in READ_ONLY_TYPES:
+        raise errors.validation(
+            "Cannot set show_historic param to true when querying a COMINT attribute."
+        )
+    stored = holder["_values"].get(attribute["id"]["attribute_id"], [])
+    chosen = sorted(stored, key=lambda item: item["active_from"]) if historic else active(stored)
+    return page(present_items(ws, chosen), query.get("limit"), query.get("offset"), default=None)

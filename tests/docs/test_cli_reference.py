@@ -37,8 +37,10 @@ def all_commands(
     """Every command and group under `command`, depth first, with its path of names."""
     found: list[tuple[tuple[str, ...], click.Command]] = []
     if isinstance(command, click.Group):
-        for name in sorted(command.commands):
-            sub = command.commands[name]
+        context = click.Context(command)
+        for name in sorted(command.list_commands(context)):
+            sub = command.get_command(context, name)
+            assert sub is not None, name
             if getattr(sub, "hidden", False):
                 continue
             found.append(((*path, name), sub))

@@ -4,6 +4,7 @@ response it receives against Attio's OpenAPI document."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -43,6 +44,20 @@ def emulator() -> Iterator[Emulator]:
     app = Emulator(EmulatorConfig(id_seed=7))
     yield app
     app.close()
+
+
+@pytest.fixture
+def events(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """The webhook events of committed writes, in order (delivery itself still runs)."""
+    seen: list[dict[str, Any]] = []
+    deliver = emulator.deliver
+
+    def record_and_deliver(batch: list[dict[str, Any]]) -> None:
+        seen.extend(batch)
+        deliver(batch)
+
+    monkeypatch.setattr(emulator, "deliver", record_and_deliver)
+    return seen
 
 
 @pytest.fixture

@@ -7,24 +7,9 @@ from typing import Any
 import httpx
 import pytest
 
-from schemactl.emulator import Emulator
 from tests.emulator.helpers import assert_error, ok
 
 MISSING_ID = "00000000-0000-4000-8000-000000000000"
-
-
-@pytest.fixture
-def events(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
-    """The webhook events of committed writes, in order (delivery itself still runs)."""
-    seen: list[dict[str, Any]] = []
-    deliver = emulator.deliver
-
-    def record_and_deliver(batch: list[dict[str, Any]]) -> None:
-        seen.extend(batch)
-        deliver(batch)
-
-    monkeypatch.setattr(emulator, "deliver", record_and_deliver)
-    return seen
 
 
 def _record(client: httpx.Client, object_slug: str = "companies") -> str:
