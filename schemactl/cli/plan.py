@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -141,7 +142,19 @@ def command(
     else:
         click.echo(rendered(plan, output_format, color=options.color), nl=False)
         if out is not None and output_format == "text":
-            click.echo(f"\nSaved the plan to {out}. Apply it with: schemactl apply {out}")
+            click.echo(f"\nSaved the plan to {out}. Apply it with: {_apply_command(options, out)}")
     if options.debug:
         click.echo(f"{result.requests} API requests to {result.target}", err=True)
     return EXIT_CHANGES if detailed_exitcode and plan.has_changes else EXIT_OK
+
+
+def _apply_command(options: Options, out: Path) -> str:
+    """The command that applies the saved plan, with the global options that chose it."""
+    words = ["schemactl"]
+    if options.directory != Path("."):
+        words += ["-C", str(options.directory)]
+    if options.environment:
+        words += ["-e", options.environment]
+    if options.workspace:
+        words += ["--workspace", options.workspace]
+    return shlex.join([*words, "apply", str(out)])
