@@ -1,13 +1,20 @@
-"""The project file `schemactl.yaml`: where the manifests are and which environments exist."""
+"""The project file `schemactl.yaml`: where the manifests are and which environments exist.
+
+Every path the project file names stays inside the project folder: `manifests` entries and
+`local:PATH` workspaces that are absolute, climb out with `..`, or lead out through a symlink are
+refused, so a project checked out from someone else's branch cannot make schemactl read or write
+files elsewhere on the machine.
+"""
 
 from __future__ import annotations
 
 import difflib
 import glob
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
 from jsonschema import Draft202012Validator
@@ -21,13 +28,14 @@ from schemactl.errors import (
     display_path,
 )
 from schemactl.manifest.schema_check import schema_diagnostics
-from schemactl.manifest.yaml_loader import Document, load_yaml
+from schemactl.manifest.yaml_loader import Document, decode_utf8, load_yaml
 
 PROJECT_FILE = "schemactl.yaml"
 DEFAULT_ENVIRONMENT = "default"
 MANIFEST_SUFFIXES = (".yaml", ".yml")
 # local, local:PATH, or an API base URL ending in /v2.
 WORKSPACE_PATTERN = r"^(local|local:.+|https?://[^\s/]+(/[^\s]*)?/v2/?)$"
+_GLOB_CHARACTERS = "*?["
 
 
 class ProjectFileError(DiagnosticsError):
@@ -99,6 +107,7 @@ class Project:
         unmatched: list[Diagnostic] = []
         for index, entry in enumerate(self.manifest_entries):
             matched = _expand(self.root, entry)
+            self._check_inside(index, entry, matched)
             if not matched:
                 if self.document is None:
                     where = display_path(self.root / entry)
@@ -116,6 +125,22 @@ class Project:
         if unmatched:
             raise ProjectFileError(unmatched)
         return files
+
+    def _check_inside(self, index: int, entry: str, matched: list[Path]) -> None:
+        """Refuse an entry whose folder, or any file it matched, is outside the project folder.
+
+        As written, entries were checked when the project was loaded; this finds symlinks.
+        """
+        base = _glob_base(entry)
+        for path in [self.root / base, *matched]:
+            reason = _leaves_through(self.root, path)
+            if reason is None:
+                continue
+            message = f"manifests entry '{entry}' {_CLIMBS}: {reason}"
+            if self.document is None:
+                raise ProjectError(message)
+            location = self.document.location(("manifests", index))
+            raise ProjectFileError([Diagnostic(location, message, f"manifests[{index}]")])
 
 
 def _expand(root: Path, entry: str) -> list[Path]:
@@ -220,11 +245,11 @@ def load_project(directory: Path | str = ".") -> Project:
         )
     shown = display_path(file)
     try:
-        document = load_yaml(file.read_text(encoding="utf-8"), shown)
+        document = load_yaml(decode_utf8(file.read_bytes(), shown), shown)
     except ManifestError as exc:
         raise ProjectFileError(exc.diagnostics) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ProjectError(f"{shown}: cannot read: {exc}") from None
+    except OSError as exc:
+        raise ProjectError(f"{shown}: cannot read: {exc.strerror or exc}") from None
     problems = schema_diagnostics(document, _project_validator())
     if problems:
         raise ProjectFileError(problems)
@@ -252,6 +277,9 @@ def load_project(directory: Path | str = ".") -> Project:
                 )
             ]
         )
+    problems = _path_problems(root, document, data)
+    if problems:
+        raise ProjectFileError(problems)
     return Project(
         root=root,
         file=file,
@@ -260,6 +288,112 @@ def load_project(directory: Path | str = ".") -> Project:
         default_environment=default,
         document=document,
     )
+
+
+# --- paths stay inside the project folder ------------------------------------------------------
+
+
+def _path_problems(root: Path, document: Document, data: Mapping[str, Any]) -> list[Diagnostic]:
+    """Every `manifests` entry and `local:PATH` workspace that leaves the project folder."""
+    problems: list[Diagnostic] = []
+    for index, entry in enumerate(data.get("manifests") or ()):
+        reason = _leaves_as_written(entry)
+        if reason is not None:
+            if reason == _ABSOLUTE:
+                reason += "; entries are relative to the project folder"
+            problems.append(
+                Diagnostic(
+                    document.location(("manifests", index)),
+                    f"manifests entry '{entry}' {reason}",
+                    f"manifests[{index}]",
+                )
+            )
+    for name, spec in (data.get("environments") or {}).items():
+        workspace = spec.get("workspace", "")
+        kind, _, path = workspace.partition(":")
+        if kind != "local" or not path or path == ":memory:":
+            continue
+        reason = _leaves_as_written(path)
+        if reason is not None:
+            reason += "; use a path inside the project folder, e.g. local:.schemactl/dev.db"
+        else:
+            through = _leaves_through(root, root / path)
+            reason = None if through is None else f"{_CLIMBS}: {through}"
+        if reason is not None:
+            problems.append(
+                Diagnostic(
+                    document.location(("environments", name, "workspace")),
+                    f"workspace '{workspace}' {reason}",
+                    f"environments.{name}.workspace",
+                )
+            )
+    return problems
+
+
+_ABSOLUTE = "is an absolute path"
+_CLIMBS = "leaves the project folder"
+
+
+def _leaves_as_written(path: str) -> str | None:
+    """Why `path`, relative to the project folder, leaves it as written; None if it does not."""
+    if PurePosixPath(path).is_absolute() or PureWindowsPath(path).anchor:
+        return _ABSOLUTE
+    depth = 0
+    for part in re.split(r"[\\/]", path):
+        if part == "..":
+            depth -= 1
+            if depth < 0:
+                return _CLIMBS
+        elif part not in ("", "."):
+            depth += 1
+    return None
+
+
+def _glob_base(entry: str) -> str:
+    """The folder part of an entry before its first glob character: `a/b` of `a/b/*/c.yaml`."""
+    if not any(ch in entry for ch in _GLOB_CHARACTERS):
+        return entry
+    parts = PurePosixPath(entry).parts
+    first = next(i for i, part in enumerate(parts) if any(ch in part for ch in _GLOB_CHARACTERS))
+    return "/".join(parts[:first]) or "."
+
+
+def _leaves_through(root: Path, path: Path) -> str | None:
+    """How `path` (inside `root` as written) leads out of the project folder, or None.
+
+    A symlink, to a file or a folder, anywhere on the way, may point outside.
+    """
+    try:
+        real_root = root.resolve()
+        if _within(real_root, path.resolve()):
+            return None
+    except ValueError:  # a NUL in the path: it names nothing, as later steps report
+        return None
+    except (OSError, RuntimeError):  # a symlink loop
+        return f"{_shown(root, path)} cannot be resolved (a symlink loop?)"
+    current = root
+    for part in _relative(root, path).parts:
+        current = current / part
+        if current.is_symlink() and not _within(real_root, current.resolve()):
+            kind = "folder" if current.is_dir() else "file" if current.is_file() else "place"
+            return f"{_shown(root, current)} is a symlink to a {kind} outside it"
+    return f"{_shown(root, path)} is outside it"
+
+
+def _within(real_root: Path, real_path: Path) -> bool:
+    return real_path == real_root or real_root in real_path.parents
+
+
+def _relative(root: Path, path: Path) -> PurePosixPath:
+    try:
+        return PurePosixPath(path.relative_to(root).as_posix())
+    except ValueError:
+        return PurePosixPath(path.as_posix())
+
+
+def _shown(root: Path, path: Path) -> str:
+    """`path` as the project file would write it: relative to the project folder."""
+    return str(_relative(root, path))
 
 
 __all__ = [

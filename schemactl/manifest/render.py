@@ -1,4 +1,8 @@
-"""Render manifest templates with Jinja2 in a sandbox, failing on anything undefined."""
+"""Render manifest templates with Jinja2 in a sandbox, failing on anything undefined.
+
+The sandbox and its limits are in sandbox.py: a manifest may come from anyone who can open a
+pull request, so rendering it must not run code, read files or exhaust the machine.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +13,12 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import jinja2
-from jinja2.sandbox import SandboxedEnvironment, SecurityError
+from jinja2 import nodes
+from jinja2.sandbox import SecurityError
 
 from schemactl.errors import Diagnostic, Location, ManifestError
+from schemactl.manifest.sandbox import FILE_TAGS, GuardedEnvironment, Instrument
+from schemactl.manifest.template_limits import MAX_VALUE_SIZE, Guard, TemplateLimitError
 from schemactl.manifest.yaml_loader import MAX_FILE_BYTES
 
 _NO_DEFAULT = object()
@@ -44,12 +51,15 @@ def _make_getenv(protected: frozenset[str]) -> Callable[..., Any]:
     return getenv
 
 
-def _environment() -> SandboxedEnvironment:
-    return SandboxedEnvironment(
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        autoescape=False,
-    )
+def _refuse_file_tags(tree: nodes.Template, text: str, file: str) -> None:
+    """Templates are single files: `include`, `import` and `extends` would read others."""
+    for node in tree.find_all(tuple(FILE_TAGS)):
+        tag = FILE_TAGS[type(node)]
+        message = (
+            f"'{{% {tag} %}}' is not allowed: a manifest template cannot read other files; "
+            "use a macro in the same file, or split the manifest into several files"
+        )
+        raise ManifestError([Diagnostic(_locate(text, file, node.lineno, None), message)])
 
 
 def render(
@@ -64,12 +74,18 @@ def render(
 
     `protected_variables` name environment variables getenv() must refuse (API tokens).
     """
-    env = _environment()
+    guard = Guard()
+    env = GuardedEnvironment(guard)
     try:
-        template = env.from_string(text)
+        tree = env.parse(text)
+        _refuse_file_tags(tree, text, file)
+        template = env.from_string(Instrument().visit(tree))
         template.filename = file
         getenv = _make_getenv(ALWAYS_PROTECTED_VARIABLES | protected_variables)
         context = {"vars": dict(variables), "env": environment, "getenv": getenv}
+        if guard.size(context["vars"]) > MAX_VALUE_SIZE:
+            message = f"the environment's vars are over {MAX_VALUE_SIZE:,} characters long"
+            raise ManifestError([Diagnostic(Location(file), message)])
         pieces: list[str] = []
         size = 0
         # Generate piecewise so a runaway loop is stopped at the size cap, not after eating memory.
@@ -92,10 +108,23 @@ def render(
         line = exc.lineno or 1
         message = f"template syntax error: {exc.message}"
         raise ManifestError([Diagnostic(_locate(text, file, line, None), message)]) from None
-    except (jinja2.UndefinedError, SecurityError, _MissingVariable, jinja2.TemplateError) as exc:
+    except (
+        jinja2.UndefinedError,
+        SecurityError,
+        _MissingVariable,
+        jinja2.TemplateError,
+        TemplateLimitError,
+    ) as exc:
         line = _template_line(exc, file)
         message = _describe(exc, _line(text, line))
         raise ManifestError([Diagnostic(_locate(text, file, line, exc), message)]) from None
+    except RecursionError as exc:
+        line = _template_line(exc, file)
+        message = "template is nested or recurses too deeply"
+        raise ManifestError([Diagnostic(_locate(text, file, line, None), message)]) from None
+    except MemoryError:
+        message = "template needs more memory than is available"
+        raise ManifestError([Diagnostic(Location(file), message)]) from None
     except Exception as exc:  # a template's own arithmetic or filter failing, e.g. 1/0
         line = _template_line(exc, file)
         message = f"template error: {type(exc).__name__}: {exc}"
@@ -124,7 +153,7 @@ def _describe(exc: Exception, source_line: str) -> str:
         if written:
             return f"undefined template variable: '{written.group(0)}' is not defined"
         return f"undefined template variable: {exc.message}"
-    if isinstance(exc, _MissingVariable):
+    if isinstance(exc, _MissingVariable | TemplateLimitError):
         return str(exc)
     return f"template error: {exc}"
 

@@ -319,17 +319,19 @@ def test_a_plan_saved_for_staging_is_refused_by_prod(tmp_path, staging, served):
 def adopt_dev_workspace(tmp_path: Path, prod: ServedEmulator) -> tuple[Path, Path]:
     """vc-dealflow applied to its embedded dev workspace, and a new, empty project adopting it
     as `dev`, with `prod` the served emulator."""
-    example = copy_example("vc-dealflow", tmp_path)
-    built = schemactl("-C", example, "apply", "--auto-approve")
-    assert built.exit_code == 0, built.stdout + built.stderr
+    # The dev workspace lives inside the adopting project: the project file's paths may not
+    # leave the project folder.
     adopted = tmp_path / "adopted"
     adopted.mkdir()
+    example = copy_example("vc-dealflow", adopted)
+    built = schemactl("-C", example, "apply", "--auto-approve")
+    assert built.exit_code == 0, built.stdout + built.stderr
     project = {
         "version": 1,
         "manifests": ["manifests/"],
         "default_environment": "dev",
         "environments": {
-            "dev": {"workspace": "local:../vc-dealflow/.schemactl/local.db"},
+            "dev": {"workspace": "local:vc-dealflow/.schemactl/local.db"},
             "prod": {
                 "workspace": prod.url,
                 "token_env": TOKEN_VARIABLE,
@@ -369,7 +371,7 @@ def test_dev_is_exported_into_a_new_project_and_promoted_to_prod_through_a_saved
     as_markdown = run(project, "diff", "--from", "dev", "--to", "prod", "--format", "markdown")
     assert before.exit_code == 2, before.stderr
     assert before.stdout.startswith(
-        f"Comparing dev (local:../vc-dealflow/.schemactl/local.db) with prod ({served.url})\n"
+        f"Comparing dev (local:vc-dealflow/.schemactl/local.db) with prod ({served.url})\n"
     )
     assert before.last_line == f"Plan: {sum(expected.values())} to create."
     assert as_json.exit_code == 2
