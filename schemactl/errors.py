@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,3 +80,36 @@ def display_path(path: Path | str) -> str:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(path)
+
+
+# --- values that must never be shown --------------------------------------------------------
+
+REDACTED = "[redacted]"
+# Shorter values are not hidden: replacing a few common characters everywhere would garble the
+# messages, and Attio's tokens and webhook secrets are far longer.
+_MIN_SECRET_CHARS = 8
+_secrets: set[str] = set()
+_secrets_lock = threading.Lock()
+
+
+def register_secret(value: str | None) -> None:
+    """Remember a value that must never be shown (an API token, a webhook secret).
+
+    `redact` then removes it from what the CLI shows or logs even when something echoed it by
+    accident, e.g. an HTTP library's error quoting a server's reply, chained under ours and
+    printed by `--debug`.
+    """
+    if value and len(value) >= _MIN_SECRET_CHARS:
+        with _secrets_lock:
+            _secrets.add(value)
+
+
+def redact(text: str) -> str:
+    """`text` with every value given to `register_secret` replaced by `[redacted]`."""
+    with _secrets_lock:
+        # Longest first: one secret may contain another.
+        hidden = sorted(_secrets, key=len, reverse=True)
+    for value in hidden:
+        if value in text:
+            text = text.replace(value, REDACTED)
+    return text

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from schemactl.address import Address
-from schemactl.errors import SchemactlError
+from schemactl.errors import SchemactlError, redact, register_secret
 
 
 class SecretsFileError(SchemactlError):
@@ -67,6 +67,7 @@ class SecretStore:
                 )
 
     def save(self, address: Address, secret: str, webhook: dict[str, Any]) -> None:
+        register_secret(secret)  # from now on, never shown, nor written anywhere else
         with self._lock:
             current: dict[str, Any] = {}
             if self.path.exists():
@@ -95,7 +96,8 @@ class AuditLog:
         self.write({"event": "start", "environment": environment, "workspace": workspace})
 
     def write(self, record: dict[str, Any]) -> None:
-        line = json.dumps({"time": _now(), **record}, sort_keys=True, default=str)
+        # A message quoting a token or a secret (a server may echo one) is written without it.
+        line = redact(json.dumps({"time": _now(), **record}, sort_keys=True, default=str))
         with self._lock, self.path.open("a", encoding="utf-8") as handle:
             handle.write(line + "\n")
 

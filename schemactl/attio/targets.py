@@ -16,7 +16,7 @@ import httpx
 from schemactl.attio.client import AttioClient
 from schemactl.attio.errors import AttioError, MissingTokenError
 from schemactl.emulator import Emulator, EmulatorConfig
-from schemactl.errors import UsageError, display_path
+from schemactl.errors import UsageError, display_path, redact, register_secret
 from schemactl.project import Environment
 
 DEFAULT_TOKEN_ENV = "ATTIO_API_TOKEN"
@@ -46,6 +46,10 @@ def resolve_token(
     return value or None
 
 
+class TargetError(AttioError):
+    """A workspace target that cannot be used as written (exit 1, like other project errors)."""
+
+
 def open_client(
     target: str,
     *,
@@ -61,14 +65,20 @@ def open_client(
     HTTP) and needs `token`, which comes from the variable `token_env` (named in the error).
     `debug` logs one line per request to stderr (never the token).
     """
+    # Whatever may echo it later (a server, an HTTP library's error), the CLI never shows it.
+    register_secret(token)
     if debug:
         enable_debug_log()
     if target == "local" or target.startswith("local:"):
         return _open_local(target, project_root)
     if _URL_TARGET.match(target):
-        if httpx.URL(target).userinfo:
+        try:
+            userinfo = httpx.URL(target).userinfo
+        except httpx.InvalidURL as exc:
+            raise TargetError(f"invalid workspace URL: {exc}") from None
+        if userinfo:
             # Not echoed: the part before "@" is likely a secret.
-            raise UsageError(
+            raise TargetError(
                 f"a workspace URL cannot hold credentials; put the token in ${token_env} instead"
             )
         if not token:
@@ -84,6 +94,8 @@ def _open_local(target: str, project_root: Path) -> AttioClient:
     if raw_path == ":memory:":  # a throwaway workspace, e.g. for a dry run
         db = ":memory:"
     else:
+        if "\x00" in raw_path:
+            raise TargetError("a local: workspace path cannot hold a NUL character")
         path = project_root / (raw_path or LOCAL_DB)
         db = str(path)
         try:
@@ -137,6 +149,13 @@ class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
         pass
 
 
+class _RedactingFormatter(logging.Formatter):
+    """Formats as usual, then hides every registered secret (should a message hold one)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
+
+
 def enable_debug_log() -> None:
     """Send the client's request log (method, path, status, timing, retries) to stderr."""
     logger = logging.getLogger("schemactl.attio")
@@ -144,7 +163,7 @@ def enable_debug_log() -> None:
     if not any(h.get_name() == _DEBUG_HANDLER_NAME for h in logger.handlers):
         handler = _StderrHandler()
         handler.set_name(_DEBUG_HANDLER_NAME)
-        handler.setFormatter(logging.Formatter("debug: attio: %(message)s"))
+        handler.setFormatter(_RedactingFormatter("debug: attio: %(message)s"))
         logger.addHandler(handler)
 
 

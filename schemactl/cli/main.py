@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from schemactl import __version__
-from schemactl.errors import SchemactlError
+from schemactl.errors import SchemactlError, redact
 from schemactl.project import WORKSPACE_PATTERN
 
 EXIT_OK = 0
@@ -105,13 +105,13 @@ class SchemactlGroup(click.Group):
             code = EXIT_INTERRUPTED
         except SchemactlError as exc:
             if debug:
-                traceback.print_exc()
+                _print_traceback()
             for line in exc.lines():
-                click.echo(line, err=True)
+                click.echo(redact(line), err=True)
             code = exc.exit_code
         except Exception as exc:  # a bug of ours: say so plainly, details only with --debug
             if debug:
-                traceback.print_exc()
+                _print_traceback()
             else:
                 click.echo(
                     f"Error: internal error ({type(exc).__name__}); "
@@ -124,9 +124,18 @@ class SchemactlGroup(click.Group):
         return code
 
 
+def _print_traceback() -> None:
+    """The exception being handled, as `--debug` shows it, with every registered secret hidden:
+    a chained cause (an HTTP library's error) may quote what a server sent back, token and all."""
+    click.echo(redact(traceback.format_exc()), err=True, nl=False)
+
+
 def _check_workspace(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Any:
     if value is not None and not _WORKSPACE_TARGET.match(value):
         raise click.BadParameter("use local, local:PATH, or an http(s)://…/v2 URL")
+    if value is not None and "@" in value.partition("://")[2].partition("/")[0]:
+        # Not echoed: the part before "@" is likely a secret.
+        raise click.BadParameter("a workspace URL cannot hold credentials; use a token variable")
     return value
 
 

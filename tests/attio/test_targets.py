@@ -12,6 +12,7 @@ from schemactl.attio.client import AttioClient
 from schemactl.attio.errors import AttioAuthError, AttioError, MissingTokenError
 from schemactl.attio.targets import (
     LOCAL_BASE_URL,
+    TargetError,
     enable_debug_log,
     open_client,
     resolve_token,
@@ -120,7 +121,7 @@ def test_a_url_target_opens_an_http_client_without_sending_anything(tmp_path):
 
 
 def test_a_url_target_refuses_credentials_in_the_url(tmp_path):
-    with pytest.raises(UsageError, match=r"\$ATTIO_API_TOKEN") as caught:
+    with pytest.raises(TargetError, match=r"\$ATTIO_API_TOKEN") as caught:
         open_client(f"https://me:{CANARY}@api.attio.com/v2", project_root=tmp_path, token=None)
     assert CANARY not in str(caught.value)
 
