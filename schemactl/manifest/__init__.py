@@ -15,8 +15,8 @@ from schemactl.manifest.linemap import LineMap
 from schemactl.manifest.merge import Declarations, merge
 from schemactl.manifest.render import render
 from schemactl.manifest.schema import manifest_validator
-from schemactl.manifest.schema_check import schema_diagnostics
-from schemactl.manifest.yaml_loader import MAX_FILE_BYTES, Document, load_yaml
+from schemactl.manifest.schema_check import one_line_diagnostic, schema_diagnostics
+from schemactl.manifest.yaml_loader import MAX_FILE_BYTES, Document, decode_utf8, load_yaml
 
 __all__ = ["ManifestSet", "load_manifests"]
 
@@ -62,7 +62,8 @@ def load_manifests(
     problems += merge_problems
     problems += rules.check(declarations)
     if problems:
-        raise ManifestError(problems)
+        # One line per problem, whichever stage quoted the user's text (a key, a title, a URL).
+        raise ManifestError([one_line_diagnostic(problem) for problem in problems])
     return ManifestSet(tuple(files), declarations, build_workspace(declarations))
 
 
@@ -88,16 +89,7 @@ def _load_one(
         raw = path.read_bytes()
     except OSError as exc:
         raise ManifestError([Diagnostic(Location(shown), f"cannot read: {exc.strerror}")]) from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        line_start = raw.rfind(b"\n", 0, exc.start) + 1
-        # Columns count characters, as an editor shows them, not bytes.
-        column = len(raw[line_start : exc.start].decode("utf-8", errors="replace")) + 1
-        raise ManifestError(
-            [Diagnostic(Location(shown, line, column), "file is not valid UTF-8 text")]
-        ) from None
+    text = decode_utf8(raw, shown)
     text = text.removeprefix("\ufeff")
     rendered = render(
         text,

@@ -1,4 +1,9 @@
-"""Check a loaded YAML document against a JSON Schema and explain each failure in plain words."""
+"""Check a loaded YAML document against a JSON Schema and explain each failure in plain words.
+
+Every diagnostic is one line: text quoted from the user's file has its line breaks, control
+characters and unpaired surrogates escaped (`\\n`, `\\x85`, `\\ud800`), so a key such as
+`"a\\nb"` cannot split a problem over two lines or stop the CLI from printing it.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +15,8 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from schemactl.errors import Diagnostic
-from schemactl.manifest.yaml_loader import Document, format_key_path
+from schemactl.errors import Diagnostic, Location
+from schemactl.manifest.yaml_loader import Document, KeyPath, format_key_path
 
 _JSON_TYPE_NAMES = {
     "object": "a map",
@@ -24,14 +29,61 @@ _JSON_TYPE_NAMES = {
 }
 
 
+# Characters that would break a diagnostic's single line or cannot be printed as UTF-8.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def one_line(text: str) -> str:
+    """`text` as one printable line: line breaks, control characters and unpaired surrogates
+    are written as escapes (`\\n`, `\\t`, `\\x85`, `\\u2028`, `\\ud800`)."""
+    return _UNPRINTABLE.sub(lambda found: found.group().encode("unicode_escape").decode(), text)
+
+
+def one_line_diagnostic(diagnostic: Diagnostic) -> Diagnostic:
+    """The diagnostic with its file, message and key path each on one printable line."""
+    location = diagnostic.location
+    shown = (location.file, diagnostic.message, diagnostic.key_path)
+    safe = tuple(one_line(text) for text in shown)
+    if safe == shown:
+        return diagnostic
+    return Diagnostic(Location(safe[0], location.line, location.column), safe[1], safe[2])
+
+
 def schema_diagnostics(document: Document, validator: Draft202012Validator) -> list[Diagnostic]:
     """Every way `document` breaks the validator's schema, each at the exact key or value."""
     data = {} if document.data is None else document.data
-    diagnostics: list[Diagnostic] = []
+    diagnostics: list[Diagnostic] = list(_surrogate_diagnostics(document, document.data, ()))
     for error in validator.iter_errors(data):
         for leaf in _relevant(error):
             diagnostics.extend(_explain(leaf, document))
-    return diagnostics
+    return [one_line_diagnostic(d) for d in diagnostics]
+
+
+def _surrogate_diagnostics(document: Document, value: Any, path: KeyPath) -> Iterator[Diagnostic]:
+    """Text holding a surrogate (YAML's `"\\ud83d"` escape; PyYAML never pairs two of them) is not
+    Unicode: it can be neither sent to Attio as UTF-8 nor printed, so it is refused anywhere."""
+    if isinstance(value, str):
+        if _SURROGATE.search(value):
+            yield _surrogate_diagnostic(document, path, at_key=False)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _surrogate_diagnostics(document, item, (*path, index))
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(key, str) and _SURROGATE.search(key):
+                yield _surrogate_diagnostic(document, (*path, key), at_key=True)
+            yield from _surrogate_diagnostics(document, item, (*path, key))
+
+
+def _surrogate_diagnostic(document: Document, path: KeyPath, *, at_key: bool) -> Diagnostic:
+    what = "key" if at_key else "text"
+    return Diagnostic(
+        document.location(path, at_key=at_key),
+        f"this {what} holds a surrogate escape such as \\ud83d, which is not a Unicode "
+        "character; write the character itself, or escape its code point as \\U0001F600",
+        format_key_path(path),
+    )
 
 
 def _relevant(error: ValidationError) -> Iterator[ValidationError]:

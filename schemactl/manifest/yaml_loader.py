@@ -133,7 +133,10 @@ def load_yaml(text: str, file: str, position_map: PositionMap | None = None) -> 
                 )
             ]
         )
-    loader = _CoreSchemaLoader(text)
+    try:
+        loader = _CoreSchemaLoader(text)
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow, e.g. NUL
+        raise ManifestError([_reader_diagnostic(exc, text, document)]) from None
     try:
         root = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
@@ -151,6 +154,29 @@ def load_yaml(text: str, file: str, position_map: PositionMap | None = None) -> 
     builder = _Builder(document)
     document.data = builder.build(root, (), depth=0, alias=None)
     return document
+
+
+def decode_utf8(raw: bytes, file: str) -> str:
+    """A file's bytes as text; invalid UTF-8 is a ManifestError at its line and column."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        line_start = raw.rfind(b"\n", 0, exc.start) + 1
+        # Columns count characters, as an editor shows them, not bytes.
+        column = len(raw[line_start : exc.start].decode("utf-8", errors="replace")) + 1
+        raise ManifestError(
+            [Diagnostic(Location(file, line, column), "file is not valid UTF-8 text")]
+        ) from None
+
+
+def _reader_diagnostic(exc: yaml.reader.ReaderError, text: str, document: Document) -> Diagnostic:
+    before = text[: exc.position]
+    line = before.count("\n") + 1
+    column = exc.position - (before.rfind("\n") + 1) + 1
+    character = exc.character if isinstance(exc.character, str) else chr(exc.character)
+    message = f"character {character!a} is not allowed in YAML"
+    return Diagnostic(document.located(line, column), message)
 
 
 def _syntax_diagnostic(exc: yaml.MarkedYAMLError, document: Document) -> Diagnostic:

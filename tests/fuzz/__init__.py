@@ -1,0 +1,1 @@
+"""Fuzz tests: random and mutated manifests and project files through the real pipeline."""
