@@ -67,10 +67,33 @@ class AttioTransportError(AttioError):
         self.path = path
         self.detail = detail
         self.may_have_committed = may_have_committed
-        text = f"could not reach Attio on {method} {path}: {detail}"
+        text = self._headline()
         if may_have_committed:
             text += " (the write may have been applied: re-read the workspace before retrying it)"
         super().__init__(text)
+
+    def _headline(self) -> str:
+        return f"could not reach Attio on {self.method} {self.path}: {self.detail}"
+
+
+class AttioResponseError(AttioTransportError):
+    """A success (2xx) whose body cannot be used: empty, not JSON, not Attio's shape (no
+    `data`), or larger than the client reads. Something other than Attio answered (a proxy, a
+    captive portal), or not all of the reply arrived.
+
+    As with a lost reply, a write may have been applied (`may_have_committed`): re-read.
+    """
+
+    def __init__(
+        self, *, method: str, path: str, status: int, detail: str, may_have_committed: bool
+    ):
+        self.status = status
+        super().__init__(
+            method=method, path=path, detail=detail, may_have_committed=may_have_committed
+        )
+
+    def _headline(self) -> str:
+        return f"Attio answered {self.method} {self.path} with {self.status} but {self.detail}"
 
 
 class InsecureTransportError(AttioError):
@@ -109,6 +132,7 @@ __all__ = [
     "AttioError",
     "AttioNotFound",
     "AttioRateLimited",
+    "AttioResponseError",
     "AttioTransportError",
     "InsecureTransportError",
     "MissingTokenError",
