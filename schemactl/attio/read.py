@@ -14,6 +14,7 @@ from schemactl import model as m
 from schemactl.address import Address
 from schemactl.attio import codec
 from schemactl.attio.client import AttioClient, segment
+from schemactl.attio.errors import AttioError
 
 WEBHOOK_PAGE = 100  # Attio's maximum
 ATTRIBUTE_PAGE = 500
@@ -100,6 +101,20 @@ def read_workspace(
     client: AttioClient, scope: ReadScope, identity: dict[str, Any] | None = None
 ) -> LiveWorkspace:
     """Everything in `scope`, as a model with ids, plus an address -> live id map."""
+    try:
+        return _read_workspace(client, scope, identity)
+    except (KeyError, TypeError, AttributeError, IndexError) as exc:
+        # Attio's answers were JSON with `data`, but not shaped as its documents say.
+        raise AttioError(
+            f"{client.base_url} answered with data not shaped as Attio's "
+            f"({type(exc).__name__}: {str(exc)[:80]}); is it Attio's API, or an emulator "
+            "of it?"
+        ) from exc
+
+
+def _read_workspace(
+    client: AttioClient, scope: ReadScope, identity: dict[str, Any] | None
+) -> LiveWorkspace:
     identity = identity if identity is not None else read_identity(client)
     objects_raw: list[dict[str, Any]] = client.get("objects")
     lists_raw: list[dict[str, Any]] = client.get("lists")
