@@ -66,6 +66,14 @@ class Address:
     def webhook(cls, target_url: str) -> Address:
         return cls((("webhooks", target_url),))
 
+    @classmethod
+    def collection(cls, name: str) -> Address:
+        """Everything in a root collection (`objects`, `lists`, `webhooks`), for selections:
+        its empty name stands for any name, and no item's address has an empty name."""
+        if name not in _ROOT_SEGMENTS:
+            raise AddressError(f"'{name}' is not a collection: use objects, lists or webhooks")
+        return cls(((name, ""),))
+
     def attribute(self, slug: str) -> Address:
         return self._child("attributes", slug)
 
@@ -94,10 +102,15 @@ class Address:
         return Address(self.parts[:-1]) if len(self.parts) > 1 else None
 
     def is_within(self, prefix: Address) -> bool:
-        """True when this address is `prefix` or lies below it (segment-wise, never mid-name)."""
+        """True when this address is `prefix` or lies below it (segment-wise, never mid-name);
+        a collection prefix (`Address.collection`) holds everything in it."""
+        if len(prefix.parts) == 1 and prefix.parts[0][1] == "":
+            return self.parts[0][0] == prefix.parts[0][0]
         return self.parts[: len(prefix.parts)] == prefix.parts
 
     def __str__(self) -> str:
+        if len(self.parts) == 1 and self.parts[0][1] == "":
+            return self.parts[0][0]
         return "/".join(f"{collection}/{name}" for collection, name in self.parts)
 
     def __repr__(self) -> str:

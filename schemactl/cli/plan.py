@@ -21,9 +21,13 @@ from schemactl.plan.render_text import render_text
 
 
 def parse_addresses(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]):
-    """--target/--exclude values as addresses; a malformed one is a usage error."""
+    """--target/--exclude values as addresses (or a whole collection: `webhooks`); a malformed
+    one is a usage error."""
     try:
-        return tuple(Address.parse(v) for v in values)
+        return tuple(
+            Address.collection(v) if v in ("objects", "lists", "webhooks") else Address.parse(v)
+            for v in values
+        )
     except AddressError as exc:
         raise click.BadParameter(str(exc)) from None
 
@@ -42,7 +46,8 @@ def selection_options(command: Callable[..., Any]) -> Callable[..., Any]:
             multiple=True,
             metavar="ADDR",
             callback=parse_addresses,
-            help="Only changes at or under this address (and what they need). Repeatable.",
+            help="Only changes at or under this address, or in a whole collection (objects, "
+            "lists, webhooks), and what they need. Repeatable.",
         ),
         click.option(
             "--exclude",
@@ -50,7 +55,8 @@ def selection_options(command: Callable[..., Any]) -> Callable[..., Any]:
             multiple=True,
             metavar="ADDR",
             callback=parse_addresses,
-            help="Leave out changes at or under this address. Repeatable.",
+            help="Leave out changes at or under this address, or in a whole collection. "
+            "Repeatable.",
         ),
     ]
     for decorator in reversed(decorators):

@@ -654,11 +654,30 @@ def test_exclude_leaves_out_an_address_prefix(tmp_path):
     assert run.last_line == "Plan: 5 to create."
 
 
+def test_a_whole_collection_can_be_targeted_or_excluded(tmp_path):
+    project = write_project(tmp_path / "project", {"model.yaml": TARGETED_MODEL})
+
+    without_lists = schemactl("-C", project, "plan", "--exclude", "lists")
+    only_lists = schemactl("-C", project, "plan", "--target", "lists")
+
+    assert without_lists.exit_code == 0, without_lists.stderr
+    excluded = [a for _, a in change_lines(without_lists.stdout)]
+    assert excluded and not any(a.startswith("lists/") for a in excluded)
+    assert only_lists.exit_code == 0, only_lists.stderr
+    targeted = [a for _, a in change_lines(only_lists.stdout)]
+    assert any(a.startswith("lists/") for a in targeted)
+    # Besides the lists, only what they need (a parent object) comes along.
+    pulled_in = {a for a in targeted if not a.startswith("lists/")}
+    assert pulled_in <= set(excluded)
+    assert len(pulled_in) < len(excluded)
+
+
 @pytest.mark.parametrize(
     "args",
     [
         ["--target", "projects"],
-        ["--target", "objects"],
+        ["--target", "objects/"],
+        ["--exclude", "records"],
         ["--target", "objects/projects/fields/x"],
         ["--exclude", "nonsense/x"],
     ],

@@ -265,3 +265,14 @@ def test_parse_of_str_is_identity(address):
     if address.parent is not None:
         assert address.is_within(address.parent)
         assert not address.parent.is_within(address)
+
+
+def test_a_collection_holds_everything_in_it_and_nothing_else():
+    webhooks = Address.collection("webhooks")
+    assert str(webhooks) == "webhooks"
+    assert Address.parse("webhooks/https://h/x").is_within(webhooks)
+    assert not Address.parse("objects/webhooks").is_within(webhooks)
+    assert Address.parse("objects/p/attributes/a").is_within(Address.collection("objects"))
+    assert not Address.parse("lists/p").is_within(Address.collection("objects"))
+    with pytest.raises(AddressError, match="not a collection"):
+        Address.collection("records")
