@@ -231,7 +231,7 @@ class Executor:
             except (AttioTransportError, AttioApiError) as exc:
                 if not _maybe_committed(exc):
                     raise
-                if self._matches(change):
+                if self._checked(lambda: self._matches(change), exc):
                     if change.address.kind == "webhook":
                         # Attio shows a webhook's secret once, in the create's reply.
                         return (
@@ -255,11 +255,23 @@ class Executor:
             except (AttioTransportError, AttioApiError) as exc:
                 if not _maybe_committed(exc):
                     raise
-                if landed():
+                if self._checked(landed, exc):
                     return "the reply was lost, but the change was made"
                 if retry:
                     raise
         return ""
+
+    @staticmethod
+    def _checked(landed: Callable[[], bool], lost: AttioError) -> bool:
+        """Whether a write whose reply was `lost` landed, by a re-read; if the re-read fails
+        too, the change fails saying both, since whether it was made is unknown."""
+        try:
+            return landed()
+        except AttioError as exc:
+            raise ChangeFailed(
+                f"{lost}; re-reading to see whether it was made failed too ({exc}); "
+                "run plan to see where it stands"
+            ) from None
 
     def _send(self, request: ApiRequest) -> Any:
         if request.method == "POST":

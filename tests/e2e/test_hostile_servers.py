@@ -367,6 +367,12 @@ def test_apply_through_a_proxy_that_breaks_mid_way_fails_cleanly_and_a_rerun_con
     for line in failures:
         assert ": Attio API error 502 on " in line, line
         assert "Bad Gateway; the body is not Attio's JSON error: <html>" in line, line
+    # A write whose reply was lost, and whose re-read failed too, says both.
+    assert any(
+        "; re-reading to see whether it was made failed too (Attio API error 502 on GET" in line
+        and line.endswith("run plan to see where it stands")
+        for line in failures
+    ), failures
     assert seconds < 30
     landed = proxy.writes_forwarded()
     assert set(landed.values()) == {1}  # a failed write's re-read failed too: not sent again
