@@ -49,8 +49,9 @@ SUMMARY_ORDER: tuple[Action, ...] = (
 NO_CHANGES = "No changes. The workspace matches the manifests."
 PRUNE_HINT = (
     "Declare them to manage them. Plan with --prune to archive unmanaged attributes, options "
-    "and statuses; webhooks are deleted only when the environment's policy also sets "
-    "allow_delete_webhooks: true. Objects and lists cannot be removed through the API."
+    "and statuses, unless the environment's policy sets allow_archive: false; webhooks are "
+    "deleted only when the policy also sets allow_delete_webhooks: true. Objects and lists "
+    "cannot be removed through the API."
 )
 
 _HEADLINES: dict[Action, str] = {
