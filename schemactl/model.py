@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from functools import cached_property
+from typing import Any, TypeVar
 
 from schemactl.address import Address
 
@@ -27,6 +28,16 @@ __all__ = [
 
 # JSON-shaped values (default values, webhook filters) are kept as plain data and never mutated.
 JSON = Any
+_Item = TypeVar("_Item")
+
+
+def _first_by(items: Iterable[_Item], key: Callable[[_Item], str]) -> dict[str, _Item]:
+    """Items by key, the first one winning, as a scan in order would find it."""
+    index: dict[str, _Item] = {}
+    for item in items:
+        index.setdefault(key(item), item)
+    return index
+
 
 # The 15 attribute types Attio accepts on create.
 CREATABLE_ATTRIBUTE_TYPES: tuple[str, ...] = (
@@ -144,7 +155,11 @@ class Object:
     id: str | None = None
 
     def attribute(self, slug: str) -> Attribute | None:
-        return next((a for a in self.attributes if a.api_slug == slug), None)
+        return self._attributes_by_slug.get(slug)
+
+    @cached_property
+    def _attributes_by_slug(self) -> dict[str, Attribute]:
+        return _first_by(self.attributes, lambda a: a.api_slug)
 
 
 @dataclass(frozen=True)
@@ -169,7 +184,11 @@ class List:
     id: str | None = None
 
     def attribute(self, slug: str) -> Attribute | None:
-        return next((a for a in self.attributes if a.api_slug == slug), None)
+        return self._attributes_by_slug.get(slug)
+
+    @cached_property
+    def _attributes_by_slug(self) -> dict[str, Attribute]:
+        return _first_by(self.attributes, lambda a: a.api_slug)
 
 
 @dataclass(frozen=True)
@@ -204,10 +223,20 @@ class Workspace:
     slug: str | None = None
 
     def object(self, slug: str) -> Object | None:
-        return next((o for o in self.objects if o.api_slug == slug), None)
+        return self._objects_by_slug.get(slug)
 
     def list(self, slug: str) -> List | None:
-        return next((lst for lst in self.lists if lst.api_slug == slug), None)
+        return self._lists_by_slug.get(slug)
+
+    # Lookups by slug are indexed once per (immutable) instance: compare looks up every declared
+    # item, which scanning tuples made quadratic on wide objects.
+    @cached_property
+    def _objects_by_slug(self) -> dict[str, Object]:
+        return _first_by(self.objects, lambda o: o.api_slug)
+
+    @cached_property
+    def _lists_by_slug(self) -> dict[str, List]:
+        return _first_by(self.lists, lambda lst: lst.api_slug)
 
     def items(self) -> Iterator[tuple[Address, SchemaItem]]:
         """Every item with its address, parents before children, in declaration order."""
