@@ -8,18 +8,24 @@ one block, e.g. `{"locality": "Paris", "country_code": "FR"}`, must all hold on 
 
 from __future__ import annotations
 
-import math
 import operator
-import re
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
 from typing import Any
 
 from schemactl.emulator import errors
+from schemactl.emulator.filter_types import (
+    ORDER_OPS,
+    SORT_DEFAULT,
+    TEXT_OPS,
+    TYPES,
+    Prop,
+    Value,
+    equals,
+    sort_value,
+    stored,
+)
 
 Subject = dict[str, Any]
-Value = dict[str, Any]
 # The presented values of a subject (record or entry), keyed by attribute slug.
 ValuesOf = Callable[[Subject], dict[str, list[Value]]]
 # A record by (object_id, record_id), presented, for drill-down through references; or None.
@@ -32,11 +38,7 @@ Getter = Callable[[Subject], list[Value]]  # one attribute's values of a subject
 Level = dict[str, tuple[dict[str, Any], Getter]]  # slug or attribute id -> (attribute, getter)
 Hop = tuple[Getter, str]  # follow these references to records of this object id
 
-_TEXT_OPS = frozenset({"$eq", "$in", "$contains", "$starts_with", "$ends_with", "$not_empty"})
-_EXACT_OPS = frozenset({"$eq", "$in", "$not_empty"})
-_ORDER_OPS = frozenset({"$eq", "$in", "$gt", "$gte", "$lt", "$lte", "$not_empty"})
-_BOOL_OPS = frozenset({"$eq", "$not_empty"})
-_COMPARISONS = _TEXT_OPS | _ORDER_OPS
+_COMPARISONS = TEXT_OPS | ORDER_OPS
 # The simplified reference's negative operators are Attio's positive ones under `$not`.
 _ALIASES = {"$ne": ("$eq", True), "$nin": ("$in", True)}
 # Existence operators, and whether `true` asks for a value to be present.
@@ -52,123 +54,6 @@ _ORDER: dict[str, Callable[[Any, Any], bool]] = {
     "$lt": operator.lt,
     "$lte": operator.le,
 }
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_INSTANT = re.compile(
-    r"(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?(Z|[+-]\d{2}:?\d{2})?"
-)
-_EPOCH = datetime(1970, 1, 1)
-
-
-@dataclass(frozen=True)
-class Prop:
-    """One filterable property of a value: its name, how to read it, what it holds, operators."""
-
-    name: str
-    read: Callable[[Value], Any]
-    kind: str  # text | number | date | timestamp | bool | choice
-    ops: frozenset[str]
-    fold: bool = False  # normalised text (addresses, domains): equality ignores case
-
-
-def _text(name: str, *, fold: bool = False, ops: frozenset[str] = _TEXT_OPS) -> Prop:
-    return Prop(name, lambda value: value.get(name), "text", ops, fold)
-
-
-def _exact(name: str, ops: frozenset[str] = _EXACT_OPS) -> Prop:
-    return _text(name, ops=ops)
-
-
-def _number(name: str) -> Prop:
-    return Prop(name, lambda value: value.get(name), "number", _ORDER_OPS)
-
-
-def _timestamp(name: str) -> Prop:
-    return Prop(name, lambda value: value.get(name), "timestamp", _ORDER_OPS)
-
-
-def _choice(name: str) -> Prop:
-    """An option or status, matched by title or id; read as the pair (title, id)."""
-    id_key = f"{name}_id"
-
-    def read(value: Value) -> tuple[Any, Any]:
-        chosen = value.get(name)
-        if isinstance(chosen, dict):
-            return chosen.get("title"), (chosen.get("id") or {}).get(id_key)
-        return None, chosen  # the id-only form some responses use
-
-    return Prop(name, read, "choice", _EXACT_OPS)
-
-
-def _owner_member(value: Value) -> Any:
-    owner = value.get("owner_actor") or {}
-    return owner.get("id") if owner.get("type") == "workspace-member" else None
-
-
-_LOCATION_LINES = ("line_1", "line_2", "line_3", "line_4", "locality", "region", "postcode")
-_EMAIL = (
-    "email_address",
-    "original_email_address",
-    "email_domain",
-    "email_root_domain",
-    "email_local_specifier",
-)
-# type -> (the property that shorthand values and bare operators address, {name: property})
-_TYPES: dict[str, tuple[str | None, dict[str, Prop]]] = {
-    "text": ("value", {"value": _text("value")}),
-    "number": ("value", {"value": _number("value")}),
-    "rating": ("value", {"value": _number("value")}),
-    "currency": (
-        "currency_value",
-        {"currency_value": _number("currency_value"), "currency_code": _exact("currency_code")},
-    ),
-    "date": ("value", {"value": Prop("value", lambda v: v.get("value"), "date", _ORDER_OPS)}),
-    "timestamp": ("value", {"value": _timestamp("value")}),
-    "checkbox": ("value", {"value": Prop("value", lambda v: v.get("value"), "bool", _BOOL_OPS)}),
-    "select": ("option", {"option": _choice("option"), "active_from": _timestamp("active_from")}),
-    "status": ("status", {"status": _choice("status"), "active_from": _timestamp("active_from")}),
-    "personal-name": ("full_name", {p: _text(p) for p in ("full_name", "first_name", "last_name")}),
-    "email-address": ("email_address", {p: _text(p, fold=True) for p in _EMAIL}),
-    "domain": ("domain", {p: _text(p, fold=True) for p in ("domain", "root_domain")}),
-    "phone-number": (
-        "phone_number",
-        {
-            # Attio searches the normalised number under this name.
-            "phone_number": Prop(
-                "phone_number",
-                lambda v: v.get("phone_number") or v.get("normalized_phone_number"),
-                "text",
-                _TEXT_OPS,
-            ),
-            "original_phone_number": _text("original_phone_number"),
-            "country_code": _exact("country_code"),
-        },
-    ),
-    "location": (
-        None,
-        {
-            **{p: _text(p) for p in _LOCATION_LINES},
-            "country_code": _exact("country_code", _EXACT_OPS | {"$starts_with"}),
-        },
-    ),
-    "record-reference": (
-        "target_record_id",
-        {p: _exact(p) for p in ("target_object", "target_record_id")},
-    ),
-    "actor-reference": (
-        "referenced_actor_id",
-        {p: _exact(p) for p in ("referenced_actor_type", "referenced_actor_id")},
-    ),
-    "interaction": (
-        None,
-        {
-            "interaction_type": _exact("interaction_type"),
-            "interacted_at": _timestamp("interacted_at"),
-            "owner_member_id": Prop("owner_member_id", _owner_member, "text", _EXACT_OPS),
-        },
-    ),
-}
-# What a sort without `field` orders by, where no property is addressed by default.
-_SORT_DEFAULT = {"location": "locality", "interaction": "interacted_at"}
 
 # List entries can be filtered and sorted by their parent record, as a record reference.
 _PARENT_RECORD: dict[str, Any] = {
@@ -419,7 +304,7 @@ class _Query:
         def sort_key(subject: Subject) -> Any:
             for record in self._walk(subject, hops):
                 for value in getter(record):
-                    found = _sort_value(prop, prop.read(value))
+                    found = sort_value(prop, prop.read(value))
                     if found is not None:
                         return found
             return None
@@ -464,7 +349,7 @@ def _terms(attribute: dict[str, Any], spec: Any, where: str) -> list[tuple[Test,
         return [(_compare(_default(attribute, where), "$eq", spec, where), False)]
     if not spec:
         raise _fail(where, f"the condition on {_described(attribute)} is empty")
-    _, props = _TYPES.get(attribute["type"], (None, {}))
+    _, props = TYPES.get(attribute["type"], (None, {}))
     terms: list[tuple[Test, bool]] = []
     for key, operand in spec.items():
         here = f"{where}.{key}"
@@ -514,17 +399,17 @@ def _compare(prop: Prop, op: str, operand: Any, where: str) -> Test:
         if not isinstance(operand, list):
             raise _fail(where, '"$in" takes an array of values')
         wanted = [_operand(prop, item, f"{where}[{i}]") for i, item in enumerate(operand)]
-        return lambda value: any(_equals(prop, prop.read(value), w) for w in wanted)
+        return lambda value: any(equals(prop, prop.read(value), w) for w in wanted)
     want = _operand(prop, operand, where)
     if op == "$eq":
-        return lambda value: _equals(prop, prop.read(value), want)
+        return lambda value: equals(prop, prop.read(value), want)
     if op in _SUBSTRING:
         needle, contains = want.casefold(), _SUBSTRING[op]
         return lambda value: (
             isinstance(got := prop.read(value), str) and contains(got.casefold(), needle)
         )
     order = _ORDER[op]
-    return lambda value: (got := _stored(prop, prop.read(value))) is not None and order(got, want)
+    return lambda value: (got := stored(prop, prop.read(value))) is not None and order(got, want)
 
 
 def _operand(prop: Prop, raw: Any, where: str) -> Any:
@@ -535,7 +420,7 @@ def _operand(prop: Prop, raw: Any, where: str) -> Any:
         return raw.casefold() if prop.fold else raw
     if prop.kind == "bool" and raw in ("true", "false"):
         raw = raw == "true"
-    normalised = _stored(prop, raw)
+    normalised = stored(prop, raw)
     if normalised is None:
         need = {
             "number": "a number",
@@ -545,28 +430,6 @@ def _operand(prop: Prop, raw: Any, where: str) -> Any:
         }[prop.kind]
         raise _fail(where, f"expected {need}, not {_json_kind(raw)}")
     return normalised
-
-
-def _stored(prop: Prop, raw: Any) -> Any:
-    """A read property in comparable form, or None when it holds nothing of its kind."""
-    kind = prop.kind
-    if kind == "text":
-        return (raw.casefold() if prop.fold else raw) if isinstance(raw, str) else None
-    if kind == "choice":
-        return raw
-    if kind == "number":
-        return _as_number(raw)
-    if kind == "date":
-        return raw if isinstance(raw, str) and _is_date(raw) else None
-    if kind == "timestamp":
-        return _instant(raw) if isinstance(raw, str) else None
-    return raw if isinstance(raw, bool) else None
-
-
-def _equals(prop: Prop, raw: Any, want: Any) -> bool:
-    if prop.kind == "choice":
-        return want in raw  # its title or its id
-    return _stored(prop, raw) == want
 
 
 def _has_value(value: Value) -> bool:
@@ -583,7 +446,7 @@ def _filled_test(prop: Prop) -> Test:
 
 def _default(attribute: dict[str, Any], where: str) -> Prop:
     """The property a shorthand value or bare operator compares, or a 400 naming the choices."""
-    default, props = _TYPES.get(attribute["type"], (None, {}))
+    default, props = TYPES.get(attribute["type"], (None, {}))
     if default is None:
         if not props:
             raise _fail(where, f"{_described(attribute)} can only be filtered with $not_empty")
@@ -594,26 +457,15 @@ def _default(attribute: dict[str, Any], where: str) -> Prop:
 
 
 def _sort_property(attribute: dict[str, Any], field: Any, where: str) -> Prop:
-    default, props = _TYPES.get(attribute["type"], (None, {}))
+    default, props = TYPES.get(attribute["type"], (None, {}))
     if field is None:
-        field = default or _SORT_DEFAULT.get(attribute["type"])
+        field = default or SORT_DEFAULT.get(attribute["type"])
         if field is None:
             raise _fail(where, f"{_described(attribute)} cannot be sorted")
     if not isinstance(field, str) or field not in props:
         known = ", ".join(props) or "none"
         raise _fail(f"{where}.field", f'{_described(attribute)} has no field "{field}" ({known})')
     return props[field]
-
-
-def _sort_value(prop: Prop, raw: Any) -> Any:
-    """How a value orders: text without regard to case (ties by case), choices by title."""
-    if prop.kind == "choice":
-        label = raw[0] or raw[1]
-        return label.casefold() if isinstance(label, str) else None
-    found = _stored(prop, raw)
-    if prop.kind == "text" and found is not None:
-        return found.casefold(), found
-    return found
 
 
 def _order(
@@ -680,46 +532,3 @@ def _json_kind(raw: Any) -> str:
     if isinstance(raw, str):
         return f'"{raw}"'
     return "an array" if isinstance(raw, list) else "an object"
-
-
-def _as_number(raw: Any) -> float | None:
-    """Numbers, and numeric strings (Attio accepts `"399.00"` for currency); never booleans."""
-    if isinstance(raw, bool):
-        return None
-    if isinstance(raw, int | float):
-        return float(raw)
-    if isinstance(raw, str):
-        try:
-            number = float(raw)
-        except ValueError:
-            return None
-        return number if math.isfinite(number) else None
-    return None
-
-
-def _is_date(text: str) -> bool:
-    if not _DATE.fullmatch(text):
-        return False
-    try:
-        date.fromisoformat(text)
-    except ValueError:
-        return False
-    return True
-
-
-def _instant(text: str) -> int | None:
-    """Nanoseconds since the epoch of an ISO 8601 date or timestamp (UTC unless offset)."""
-    match = _INSTANT.fullmatch(text)
-    if match is None:
-        return None
-    day, hour, minute, second, fraction, zone = match.groups()
-    try:
-        moment = datetime.fromisoformat(f"{day}T{hour or '00'}:{minute or '00'}:{second or '00'}")
-    except ValueError:
-        return None
-    if zone and zone != "Z":
-        digits = zone[1:].replace(":", "")
-        offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
-        moment = moment - offset if zone[0] == "+" else moment + offset
-    seconds = (moment - _EPOCH) // timedelta(seconds=1)
-    return seconds * 1_000_000_000 + int((fraction or "").ljust(9, "0"))
