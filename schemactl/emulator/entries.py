@@ -13,9 +13,7 @@ from schemactl.emulator.routing import Route
 from schemactl.emulator.workspace import UUID_TEXT, Workspace, invalid, page, payload
 
 KIND = "entry"
-DEFAULT_QUERY_LIMIT = 500
 _FIELDS = {"parent_record_id", "parent_object", "entry_values"}
-_QUERY_FIELDS = {"limit", "offset", "filter", "sorts"}
 
 
 def create_entry(ws: Workspace, list_identifier: str, body: Any) -> dict[str, Any]:
@@ -75,22 +73,13 @@ def delete_entry(ws: Workspace, list_identifier: str, entry_id: str) -> dict[str
 
 def query_entries(ws: Workspace, list_identifier: str, body: Any) -> list[dict[str, Any]]:
     lst = ws.list(list_identifier)
-    query = {} if body is None else body
-    if not isinstance(query, dict):
-        raise errors.validation("Body payload validation error: the body must be an object.")
-    unknown = sorted(set(query) - _QUERY_FIELDS)
-    if unknown:
-        raise errors.validation(
-            f"Body payload validation error: unrecognised field '{unknown[0]}'."
-        )
-    limit = _int_field(query, "limit", DEFAULT_QUERY_LIMIT, minimum=1)
-    offset = _int_field(query, "offset", 0, minimum=0)
+    query = filters.query_body(body)
     attributes = values.live_attributes(ws, _list_id(lst))
     presented = [present(ws, lst, e, attributes) for e in ws.store.all(KIND, _list_id(lst))]
     selected = filters.select(
         presented,
-        query.get("filter"),
-        query.get("sorts"),
+        query.filter,
+        query.sorts,
         attributes=attributes,
         values_of=lambda entry: entry["entry_values"],
         fetch_record=lambda oid, rid: records.fetch_presented(ws, oid, rid),
@@ -98,7 +87,7 @@ def query_entries(ws: Workspace, list_identifier: str, body: Any) -> list[dict[s
         names=(lst["api_slug"], _list_id(lst)),
         entries=True,
     )
-    return selected[offset : offset + limit]
+    return query.page(selected)
 
 
 def list_values(
@@ -265,17 +254,6 @@ def _emit(ws: Workspace, event_type: str, entry: dict[str, Any], id_: dict[str, 
         parent_object_id=entry["_parent_object_id"],
         parent_record_id=entry["parent_record_id"],
     )
-
-
-def _int_field(query: dict[str, Any], key: str, default: int, *, minimum: int) -> int:
-    value = query.get(key, default)
-    if value is None:
-        return default
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise errors.validation(
-            f"Body payload validation error: '{key}' must be an integer of at least {minimum}."
-        )
-    return value
 
 
 _READ = ("list_entry:read", "list_configuration:read")

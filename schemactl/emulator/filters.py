@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Collection
+from dataclasses import dataclass
 from typing import Any
 
 from schemactl.emulator import errors
@@ -72,6 +73,52 @@ def _parent_reference(entry: Subject) -> list[Value]:
             "target_record_id": entry.get("parent_record_id"),
         }
     ]
+
+
+DEFAULT_QUERY_LIMIT = 500
+_QUERY_FIELDS = {"limit", "offset", "filter", "sorts"}
+
+
+@dataclass(frozen=True)
+class QueryBody:
+    """A records or entries query's body: its filter, sorts and page."""
+
+    filter: Any
+    sorts: Any
+    limit: int
+    offset: int
+
+    def page(self, items: list[Subject]) -> list[Subject]:
+        return items[self.offset : self.offset + self.limit]
+
+
+def query_body(body: Any) -> QueryBody:
+    """`POST …/records/query` or `…/entries/query`'s body, checked; `limit` defaults to 500."""
+    query = {} if body is None else body
+    if not isinstance(query, dict):
+        raise errors.validation("Body payload validation error: the body must be an object.")
+    unknown = sorted(set(query) - _QUERY_FIELDS)
+    if unknown:
+        raise errors.validation(
+            f"Body payload validation error: unrecognised field '{unknown[0]}'."
+        )
+    return QueryBody(
+        query.get("filter"),
+        query.get("sorts"),
+        _int_field(query, "limit", DEFAULT_QUERY_LIMIT, minimum=1),
+        _int_field(query, "offset", 0, minimum=0),
+    )
+
+
+def _int_field(query: dict[str, Any], key: str, default: int, *, minimum: int) -> int:
+    value = query.get(key, default)
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise errors.validation(
+            f"Body payload validation error: '{key}' must be an integer of at least {minimum}."
+        )
+    return value
 
 
 def select(

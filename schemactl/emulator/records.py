@@ -14,8 +14,6 @@ from schemactl.emulator.routing import Route
 from schemactl.emulator.workspace import UUID_TEXT, Workspace, payload, public
 
 KIND = "record"
-DEFAULT_QUERY_LIMIT = 500
-_QUERY_FIELDS = {"limit", "offset", "filter", "sorts"}
 
 
 def create_record(ws: Workspace, object_identifier: str, body: Any) -> dict[str, Any]:
@@ -99,29 +97,20 @@ def list_values(
 
 def query_records(ws: Workspace, object_identifier: str, body: Any) -> list[dict[str, Any]]:
     obj = ws.object(object_identifier)
-    query = {} if body is None else body
-    if not isinstance(query, dict):
-        raise errors.validation("Body payload validation error: the body must be an object.")
-    unknown = sorted(set(query) - _QUERY_FIELDS)
-    if unknown:
-        raise errors.validation(
-            f"Body payload validation error: unrecognised field '{unknown[0]}'."
-        )
-    limit = _int_field(query, "limit", DEFAULT_QUERY_LIMIT, minimum=1)
-    offset = _int_field(query, "offset", 0, minimum=0)
+    query = filters.query_body(body)
     object_id = obj["id"]["object_id"]
     presented = [present(ws, obj, r) for r in ws.store.all(KIND, object_id)]
     selected = filters.select(
         presented,
-        query.get("filter"),
-        query.get("sorts"),
+        query.filter,
+        query.sorts,
         attributes=values.live_attributes(ws, object_id),
         values_of=lambda record: record["values"],
         fetch_record=lambda oid, rid: fetch_presented(ws, oid, rid),
         attributes_of=lambda key: values.live_attributes(ws, ws.object(key)["id"]["object_id"]),
         names=(obj["api_slug"], object_id),
     )
-    return selected[offset : offset + limit]
+    return query.page(selected)
 
 
 def fetch_presented(ws: Workspace, object_id: str, record_id: str) -> dict[str, Any] | None:
@@ -323,17 +312,6 @@ def _matching_attribute(
             f'The matching attribute "{found["api_slug"]}" must be unique, and it is not.'
         )
     return found
-
-
-def _int_field(query: dict[str, Any], key: str, default: int, *, minimum: int) -> int:
-    value = query.get(key, default)
-    if value is None:
-        return default
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise errors.validation(
-            f"Body payload validation error: '{key}' must be an integer of at least {minimum}."
-        )
-    return value
 
 
 _READ = ("record_permission:read", "object_configuration:read")
