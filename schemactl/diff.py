@@ -14,10 +14,9 @@ from pathlib import Path
 from schemactl import model as m
 from schemactl.address import Address
 from schemactl.attio.read import ReadScope, read_workspace
-from schemactl.engine import check_in_use, connect, prune_policy
+from schemactl.engine import connect, plan_against, prune_policy
 from schemactl.export import declarable, export_files
 from schemactl.manifest import load_manifests
-from schemactl.plan.build import build_plan
 from schemactl.plan.changes import Plan
 from schemactl.project import load_project
 
@@ -54,17 +53,15 @@ def make_diff(
     desired = desired_from_live(source_live, destination.name)
     client, destination_target, identity = connect(project, destination, debug=debug)
     with client:
-        live = read_workspace(client, ReadScope.for_desired(desired), identity)
-        plan = build_plan(
+        plan, _live, _unchecked = plan_against(
+            client,
+            identity,
             desired,
-            live.workspace,
-            live.ids,
+            environment=destination.name,
             prune=policy,
             targets=targets,
             excludes=excludes,
-            environment=destination.name,
         )
-        plan, _unchecked = check_in_use(client, plan)
         requests += client.total_requests
     return DiffResult(plan, source_target, destination_target, requests)
 

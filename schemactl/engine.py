@@ -7,17 +7,18 @@ own.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from schemactl import model as m
 from schemactl.address import Address
 from schemactl.attio.client import AttioClient
-from schemactl.attio.read import ReadScope, read_identity, read_workspace
+from schemactl.attio.read import LiveWorkspace, ReadScope, read_identity, read_workspace
 from schemactl.attio.targets import open_client, resolve_token, token_variable
 from schemactl.attio.usage import check_usage
-from schemactl.errors import SchemactlError
+from schemactl.errors import Location, SchemactlError
 from schemactl.manifest import ManifestSet, load_manifests
 from schemactl.plan.build import build_plan
 from schemactl.plan.changes import Plan
@@ -280,23 +281,48 @@ def prepare_apply(
     policy = prune_policy(desired.environment, prune)
     client, target, identity = open_environment(desired, workspace, debug=debug)
     try:
-        desired_model = desired.manifests.workspace
-        live = read_workspace(client, ReadScope.for_desired(desired_model), identity)
-        plan = build_plan(
-            desired_model,
-            live.workspace,
-            live.ids,
+        plan, live, unchecked = plan_against(
+            client,
+            identity,
+            desired.manifests.workspace,
+            environment=desired.environment.name,
             prune=policy,
             targets=targets,
             excludes=excludes,
-            environment=desired.environment.name,
             locate=desired.manifests.declarations.locate,
         )
-        plan, unchecked = check_in_use(client, plan)
     except BaseException:
         client.close()
         raise
     return ApplySession(plan, desired, client, live.ids, target, unchecked)
+
+
+def plan_against(
+    client: AttioClient,
+    identity: dict[str, Any],
+    desired: m.Workspace,
+    *,
+    environment: str,
+    prune: PrunePolicy,
+    targets: Sequence[Address] = (),
+    excludes: Sequence[Address] = (),
+    locate: Callable[[Address], Location | None] = lambda _address: None,
+) -> tuple[Plan, LiveWorkspace, dict[Address, str]]:
+    """Read what `desired` needs from the workspace, plan, and check each archive's use:
+    the plan, the live workspace, and why the archives that could not be checked were not."""
+    live = read_workspace(client, ReadScope.for_desired(desired), identity)
+    plan = build_plan(
+        desired,
+        live.workspace,
+        live.ids,
+        prune=prune,
+        targets=targets,
+        excludes=excludes,
+        environment=environment,
+        locate=locate,
+    )
+    plan, unchecked = check_in_use(client, plan)
+    return plan, live, unchecked
 
 
 def prepare_saved(
