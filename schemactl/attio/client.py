@@ -36,6 +36,7 @@ from schemactl.attio.errors import (
     api_error_class,
 )
 from schemactl.attio.ratelimit import RateLimiter, reset_seconds, retry_after_seconds
+from schemactl.errors import REDACTED
 
 log = logging.getLogger("schemactl.attio")
 
@@ -55,7 +56,6 @@ DEFAULT_ATTEMPT_TIMEOUT_SECONDS = 120.0
 DEFAULT_MAX_RESPONSE_BYTES = 64 * 2**20
 # Of an error reply, only the start is read: it is shown as an excerpt, or parsed if it is JSON.
 _ERROR_BODY_BYTES = 64 * 2**10
-_REDACTED = "[redacted]"
 _ERROR_EXCERPT_CHARS = 200
 _MESSAGE_CHARS = 500  # Attio's own error message (theirs are a sentence or two)
 _CODE_CHARS = 64  # Attio's error code and type (`slug_conflict`, `invalid_request_error`)
@@ -559,7 +559,7 @@ class AttioClient:
 
     def _redact(self, text: str) -> str:
         """`text` without the token, should a server or exception have echoed it."""
-        return text.replace(self._token, _REDACTED) if self._token else text
+        return text.replace(self._token, REDACTED) if self._token else text
 
 
 class _Unusable(Exception):
