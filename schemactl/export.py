@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -193,22 +193,14 @@ def _attribute(attribute: m.Attribute) -> dict[str, Any]:
     if attribute.default_value is not None:
         document["default_value"] = attribute.default_value
     if attribute.currency is not None:
-        document["currency"] = {
-            "default_currency_code": attribute.currency.default_currency_code,
-            "display_type": attribute.currency.display_type,
-        }
+        document["currency"] = asdict(attribute.currency)
     relation = attribute.relationship
     if attribute.allowed_objects and (
         relation is None or list(attribute.allowed_objects) != [relation.object]
     ):
         document["allowed_objects"] = list(attribute.allowed_objects)
     if relation is not None:
-        document["relationship"] = {
-            "object": relation.object,
-            "title": relation.title,
-            "api_slug": relation.api_slug,
-            "is_multiselect": relation.is_multiselect,
-        }
+        document["relationship"] = asdict(relation)
     if attribute.type == "select":
         document["options"] = [o.title for o in attribute.options]
     if attribute.type == "status":

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import asdict
 from decimal import Decimal
 from typing import Any
 
@@ -84,21 +85,9 @@ def attribute_fields(item: m.Attribute) -> dict[str, Any]:
         "is_unique": item.is_unique,
         "is_multiselect": item.is_multiselect,
         "default_value": plain(item.default_value),
-        "currency": None
-        if currency is None
-        else {
-            "default_currency_code": currency.default_currency_code,
-            "display_type": currency.display_type,
-        },
+        "currency": None if currency is None else asdict(currency),
         "allowed_objects": sorted(item.allowed_objects),
-        "relationship": None
-        if relationship is None
-        else {
-            "object": relationship.object,
-            "title": relationship.title,
-            "api_slug": relationship.api_slug,
-            "is_multiselect": relationship.is_multiselect,
-        },
+        "relationship": None if relationship is None else asdict(relationship),
     }
 
 
