@@ -99,12 +99,13 @@ def query_records(ws: Workspace, object_identifier: str, body: Any) -> list[dict
     obj = ws.object(object_identifier)
     query = filters.query_body(body)
     object_id = obj["id"]["object_id"]
-    presented = [present(ws, obj, r) for r in ws.store.all(KIND, object_id)]
+    attributes = values.live_attributes(ws, object_id)
+    presented = [present(ws, obj, r, attributes) for r in ws.store.all(KIND, object_id)]
     selected = filters.select(
         presented,
         query.filter,
         query.sorts,
-        attributes=values.live_attributes(ws, object_id),
+        attributes=attributes,
         values_of=lambda record: record["values"],
         fetch_record=lambda oid, rid: fetch_presented(ws, oid, rid),
         attributes_of=lambda key: values.live_attributes(ws, ws.object(key)["id"]["object_id"]),
@@ -122,10 +123,16 @@ def fetch_presented(ws: Workspace, object_id: str, record_id: str) -> dict[str, 
     return None if obj is None else present(ws, obj, record)
 
 
-def present(ws: Workspace, obj: dict[str, Any], record: dict[str, Any]) -> dict[str, Any]:
+def present(
+    ws: Workspace,
+    obj: dict[str, Any],
+    record: dict[str, Any],
+    attributes: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
     """The read shape: every attribute of the object keyed by slug, unset ones as []."""
     shown = public(record)
-    attributes = values.live_attributes(ws, obj["id"]["object_id"])
+    if attributes is None:  # a query passes them, read once for all its records
+        attributes = values.live_attributes(ws, obj["id"]["object_id"])
     record_id = record["id"]["record_id"]
     shown["web_url"] = f"https://app.attio.com/{ws.info['slug']}/{obj['api_slug']}/{record_id}"
     shown["values"] = values.present_values(ws, attributes, record["_values"])
