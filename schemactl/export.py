@@ -19,13 +19,12 @@ from typing import Any
 import yaml
 
 from schemactl import model as m
-from schemactl.address import Address
 from schemactl.attio.read import ReadScope, read_workspace
 from schemactl.engine import connect
 from schemactl.errors import SchemactlError, display_path
 from schemactl.manifest.build import title_from_slug
 from schemactl.manifest.yaml_loader import reads_as_non_string
-from schemactl.plan.compare import ref_targets
+from schemactl.plan.compare import ref_targets, refs_to_ids
 from schemactl.project import Project, load_project
 
 
@@ -362,17 +361,13 @@ def declarable(live: m.Workspace) -> Exportable:
                 "webhooks only"
             )
             continue
-        undeclared: list[Address] = []
-        subscriptions = tuple(
-            replace(s, filter=_ids_for_undeclared(s.filter, targets, live, undeclared))
-            for s in hook.subscriptions
-        )
+        hook, undeclared = refs_to_ids(hook, live, lambda address: address not in targets)
         for address in undeclared:
             warnings.append(
                 f"webhook {hook.target_url}: its filter names {address}, which the manifests "
                 "do not declare; its id is written as is, and will differ in other workspaces"
             )
-        hooks.append(replace(hook, subscriptions=subscriptions))
+        hooks.append(hook)
     return Exportable(replace(declared, webhooks=tuple(hooks)), warnings)
 
 
@@ -394,25 +389,6 @@ def _reverse_sides(workspace: m.Workspace) -> set[tuple[str, str]]:
         if other != (object_slug, slug) and other in candidates:
             skipped.add(other)
     return skipped
-
-
-def _ids_for_undeclared(
-    value: Any, targets: set[Address], live: m.Workspace, undeclared: list[Address]
-) -> Any:
-    """Refs to addresses outside `targets` back to the live ids they were read from."""
-    if isinstance(value, m.Ref):
-        if value.address in targets:
-            return value
-        item = live.find(value.address)
-        if item is None or item.id is None:
-            return value
-        undeclared.append(value.address)
-        return item.id
-    if isinstance(value, dict):
-        return {k: _ids_for_undeclared(v, targets, live, undeclared) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_ids_for_undeclared(v, targets, live, undeclared) for v in value]
-    return value
 
 
 def _write_atomic(path: Path, text: str) -> None:

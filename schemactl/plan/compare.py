@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -399,9 +399,14 @@ class _Comparer:
         live_by_url: dict[str, m.Webhook] = {}
         duplicates: list[m.Webhook] = []
         targets = ref_targets(self.desired)
-        for hook in (
-            _with_ids_outside(h, targets, self.live, self.implied) for h in self.live.webhooks
-        ):
+
+        def by_id(address: Address) -> bool:
+            # What no manifest can declare is compared by id; everything else by its ref.
+            return address not in targets and (
+                address in self.implied or _undeclarable(address, self.live)
+            )
+
+        for hook in (refs_to_ids(h, self.live, by_id)[0] for h in self.live.webhooks):
             if hook.target_url in live_by_url:
                 duplicates.append(hook)
             else:
@@ -437,23 +442,24 @@ def ref_targets(workspace: m.Workspace) -> set[Address]:
     return targets
 
 
-def _with_ids_outside(
-    hook: m.Webhook, targets: set[Address], live: m.Workspace, implied: set[Address]
-) -> m.Webhook:
-    """`hook` with each live Ref to an item no manifest can declare turned back into its id.
+def refs_to_ids(
+    hook: m.Webhook, live: m.Workspace, by_id: Callable[[Address], bool]
+) -> tuple[m.Webhook, list[Address]]:
+    """`hook` with each Ref in its filters for which `by_id` holds turned back into the live
+    id it was read from; and the addresses so turned.
 
-    A manifest names such an item (an archived option, a custom object's system attribute, the
-    reverse side of a relationship) by its id, as `export` writes it, so ids are compared.
+    A manifest names an item it cannot declare (an archived option, a custom object's system
+    attribute, the reverse side of a relationship) by its id, as `export` writes it.
     """
+    turned: list[Address] = []
 
     def restore(value: Any) -> Any:
         if isinstance(value, m.Ref):
             item = live.find(value.address)
-            if value.address in targets or item is None or not item.id:
+            if item is None or not item.id or not by_id(value.address):
                 return value
-            if value.address in implied or _undeclarable(value.address, live):
-                return item.id
-            return value
+            turned.append(value.address)
+            return item.id
         if isinstance(value, dict):
             return {k: restore(v) for k, v in value.items()}
         if isinstance(value, list):
@@ -461,10 +467,9 @@ def _with_ids_outside(
         return value
 
     if not any(s.filter for s in hook.subscriptions):
-        return hook
-    return replace(
-        hook, subscriptions=tuple(replace(s, filter=restore(s.filter)) for s in hook.subscriptions)
-    )
+        return hook, turned
+    subscriptions = tuple(replace(s, filter=restore(s.filter)) for s in hook.subscriptions)
+    return replace(hook, subscriptions=subscriptions), turned
 
 
 def _undeclarable(address: Address, live: m.Workspace) -> bool:
